@@ -1,0 +1,47 @@
+# Lyssna: `make run` and `make test` set everything up on a fresh machine.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export LYSSNA_DATABASE_URL ?= sqlite:///$(CURDIR)/var/lyssna.db
+
+.PHONY: help run test test-fast lint install system-deps migrate demo bench messages clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its test tools
+
+migrate: install  ## migrate the database (SQLite in var/ by default)
+	$(BIN)/lyssna migrate
+
+demo: migrate  ## seed the demo region
+	$(BIN)/lyssna demo
+
+run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
+	@$(BIN)/python -m app.devhelp
+	$(BIN)/lyssna serve --host 127.0.0.1 --port 8000
+
+system-deps:  ## Debian packages for browser tests and QR decoding (root)
+	@scripts/install-system-deps
+
+test: install system-deps  ## the whole suite, on SQLite and PostgreSQL, with real Chromium
+	$(BIN)/pytest -q
+
+test-fast: install  ## the suite without browser tests
+	$(BIN)/pytest -q -m "not browser"
+
+lint: install  ## ruff
+	$(BIN)/ruff check app tests bench migrations
+
+bench: install system-deps  ## print the respondent-path benchmark figures
+	$(BIN)/python bench/respondent.py
+
+clean:  ## remove the virtualenv, the database and test output
+	rm -rf $(VENV) var test-output

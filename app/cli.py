@@ -1,0 +1,174 @@
+"""The `lyssna` command: serve, migrate, seed, issue tokens, check questionnaires, flush."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlmodel import Session
+
+from app.settings import get_settings
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from app.storage.engine import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+@click.group()
+def main() -> None:
+    """Lyssna: anonymous survey platform for regional question batteries."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the web app with uvicorn (no client addresses or respondent paths in logs)."""
+    import uvicorn
+
+    from app.log_config import log_config
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config(),
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema and publish questionnaire versions."""
+    from app.questionnaires.loader import QuestionnaireError, Registry, publish
+    from app.storage.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        registry = Registry.from_directory(settings.questionnaire_dir)
+        with Session(_engine()) as session:
+            for questionnaire in registry.versions.values():
+                publish(session, questionnaire)
+            session.commit()
+    except QuestionnaireError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"database migrated; {len(registry.versions)} questionnaire version(s) published")
+
+
+@main.command()
+def demo() -> None:
+    """Seed the demo region (Östergötland's municipalities and interventions)."""
+    from app.demo import seed_region
+
+    with Session(_engine()) as session:
+        seed_region(session)
+        session.commit()
+    click.echo("demo region seeded")
+
+
+@main.group()
+def tokens() -> None:
+    """Issue and manage one-time tokens."""
+
+
+@tokens.command("issue")
+@click.option("--municipality", required=True, help="municipality slug, e.g. linkoping")
+@click.option("--intervention", required=True, help="intervention slug, e.g. so")
+@click.option("--count", required=True, type=int)
+@click.option("--channel", default="peer_ambassador", show_default=True,
+              type=click.Choice([c.value for c in __import__("app.models").models.Channel]))
+@click.option("--expires", "expires_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="last day the tokens work (default: settings.token_days_valid from today)")
+@click.option("--label", default="")
+def issue(municipality: str, intervention: str, count: int, channel: str,
+          expires_on: object, label: str) -> None:
+    """Print one respondent URL per line."""
+    from app.issuance.service import IssueError, find_intervention, find_municipality, issue_batch
+    from app.keys import Keys
+    from app.models import Channel
+
+    settings = get_settings()
+    today = date.today() if not settings.timezone else _today(settings.timezone)
+    expiry = expires_on.date() if expires_on else today + timedelta(settings.token_days_valid)  # type: ignore[attr-defined]
+    try:
+        with Session(_engine()) as session:
+            _, issued = issue_batch(
+                session,
+                token_key=Keys.from_secret(settings.secret_key).token_hmac,
+                municipality=find_municipality(session, municipality),
+                intervention=find_intervention(session, intervention),
+                count=count,
+                channel=Channel(channel),
+                expires_on=expiry,
+                today=today,
+                label=label,
+            )
+            session.commit()
+    except IssueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    base = settings.base_url.rstrip("/")
+    click.echo("\n".join(f"{base}/r/{t}" for t in issued))
+
+
+def _today(tz: str) -> date:
+    from datetime import datetime
+
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+@main.group()
+def questionnaire() -> None:
+    """Work with questionnaire files."""
+
+
+@questionnaire.command("check")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Validate questionnaire files (all of questionnaires/ by default)."""
+    from app.questionnaires.languages import missing_texts
+    from app.questionnaires.loader import QuestionnaireError, load_file, questionnaire_files
+
+    paths = list(files) or questionnaire_files(get_settings().questionnaire_dir)
+    failed = False
+    for path in paths:
+        try:
+            q = load_file(path)
+        except QuestionnaireError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(f"{path}: ok ({q.key}, {len(q.questions())} questions)")
+        for lang in _languages_in(q):
+            missing = missing_texts(q, lang)
+            state = "complete" if not missing else f"{len(missing)} texts missing"
+            click.echo(f"  {lang}: {state}")
+    sys.exit(1 if failed else 0)
+
+
+def _languages_in(q) -> list[str]:  # type: ignore[no-untyped-def]
+    from app.questionnaires.languages import text_maps
+
+    return sorted(set().union(*(t.keys() for _, t in text_maps(q))))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="flush even below the minimum number of rows")
+def flush(force: bool) -> None:
+    """Move waiting answers from the inbox into the results, in random order."""
+    from app.storage.flush import flush as run_flush
+
+    settings = get_settings()
+    moved = run_flush(_engine(), min_rows=settings.flush_min_rows,
+                      current_period=_today(settings.timezone).strftime("%Y-%m"), force=force)
+    click.echo(f"{moved} response(s) flushed")

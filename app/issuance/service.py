@@ -1,0 +1,93 @@
+"""Issuing token batches and revoking them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from app.issuance.tokens import new_token, token_hash
+from app.models import Batch, Channel, Intervention, Municipality, QuestionnaireVersion, Token
+from app.models.token import TokenState
+
+MAX_BATCH = 5000
+
+
+class IssueError(ValueError):
+    """Input that cannot make a batch; the message names the field."""
+
+
+def find_municipality(session: Session, slug: str) -> Municipality:
+    found = session.exec(select(Municipality).where(Municipality.slug == slug)).first()
+    if found is None:
+        raise IssueError(f"unknown municipality '{slug}'")
+    return found
+
+
+def find_intervention(session: Session, slug: str) -> Intervention:
+    found = session.exec(select(Intervention).where(Intervention.slug == slug)).first()
+    if found is None:
+        raise IssueError(f"unknown intervention '{slug}'")
+    return found
+
+
+def active_version(session: Session, questionnaire_id: str) -> QuestionnaireVersion:
+    found = session.exec(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id)
+        .order_by(QuestionnaireVersion.version.desc())  # type: ignore[attr-defined]
+    ).first()
+    if found is None:
+        raise IssueError(f"questionnaire '{questionnaire_id}' is not published (run lyssna migrate)")
+    return found
+
+
+def issue_batch(
+    session: Session,
+    *,
+    token_key: bytes,
+    municipality: Municipality,
+    intervention: Intervention,
+    count: int,
+    channel: Channel,
+    expires_on: date,
+    today: date,
+    label: str = "",
+) -> tuple[Batch, list[str]]:
+    """Create a batch and its tokens; the plaintext tokens are returned once, never stored."""
+    if not 1 <= count <= MAX_BATCH:
+        raise IssueError(f"count must be between 1 and {MAX_BATCH}")
+    if expires_on < today:
+        raise IssueError("the expiry date is in the past")
+    version = active_version(session, intervention.questionnaire_id)
+    batch = Batch(
+        municipality_id=municipality.id,  # type: ignore[arg-type]
+        intervention_id=intervention.id,  # type: ignore[arg-type]
+        questionnaire_version_id=version.id,  # type: ignore[arg-type]
+        channel=channel,
+        expires_on=expires_on,
+        created_at=datetime.now(UTC),
+        label=label,
+        issued=count,
+    )
+    session.add(batch)
+    session.flush()
+    tokens = [new_token() for _ in range(count)]
+    session.execute(
+        insert(Token),
+        [{"hash": token_hash(token_key, t), "batch_id": batch.id, "state": "unused"} for t in tokens],
+    )
+    return batch, tokens
+
+
+def revoke_batch(session: Session, batch: Batch) -> None:
+    """Unused tokens stop working; answered ones stay counted."""
+    batch.revoked = True
+    session.add(batch)
+    session.execute(
+        update(Token)
+        .where(Token.batch_id == batch.id)  # type: ignore[arg-type]
+        .where(Token.state.in_([TokenState.unused, TokenState.opened]))  # type: ignore[attr-defined]
+        .values(state=TokenState.revoked)
+    )

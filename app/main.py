@@ -1,0 +1,100 @@
+"""create_app(settings): the lifespan owns the engine, questionnaires, templates and keys."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.staticfiles import StaticFiles
+
+from app.i18n.templating import I18n, make_templates
+from app.keys import Keys
+from app.questionnaires.loader import Registry
+from app.respondent.service import Clock, RespondentService
+from app.settings import Settings, get_settings
+from app.storage.engine import make_engine, unsafe_database_settings
+from app.storage.flush import flush
+from app.web import EXCEPTION_HANDLERS, ErrorPages, LanguageMiddleware, SecurityHeaders
+
+log = logging.getLogger("lyssna")
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    i18n = I18n(settings.locale_dir)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        problems = unsafe_database_settings(engine)
+        if problems:
+            message = "unsafe PostgreSQL settings for anonymous answers: " + ", ".join(problems)
+            if settings.environment == "production":
+                raise RuntimeError(message)
+            log.warning(message)
+        registry = Registry.from_directory(settings.questionnaire_dir)
+        clock = Clock(ZoneInfo(settings.timezone))
+        keys = Keys.from_secret(settings.secret_key)
+        app.state.engine = engine
+        app.state.clock = clock
+        app.state.keys = keys
+        app.state.registry = registry
+        app.state.respondents = RespondentService(
+            keys=keys, registry=registry, clock=clock, draft_days=settings.draft_days
+        )
+        flusher = asyncio.create_task(_flush_periodically(app, settings))
+        try:
+            yield
+        finally:
+            flusher.cancel()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Lyssna",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    )
+    app.state.settings = settings
+    app.state.i18n = i18n
+    app.state.templates = make_templates(HERE / "templates")
+    css = (HERE / "static" / "app.css").read_bytes()
+    app.state.templates.env.globals["static_version"] = hashlib.sha256(css).hexdigest()[:10]
+    app.add_middleware(ErrorPages)
+    app.add_middleware(LanguageMiddleware, i18n=i18n)
+    app.add_middleware(GZipMiddleware, minimum_size=300)
+    app.add_middleware(SecurityHeaders)
+
+    from app.pages.routes import router as pages_router
+    from app.respondent.routes import router as respondent_router
+
+    app.include_router(respondent_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app
+
+
+async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
+    """Flush when enough answers wait or a period has ended, in every process; the flush itself
+    takes a database lock, so several workers never flush the same rows twice."""
+    while True:
+        await asyncio.sleep(settings.flush_check_seconds)
+        try:
+            await asyncio.to_thread(
+                flush,
+                app.state.engine,
+                min_rows=settings.flush_min_rows,
+                current_period=app.state.clock.period(),
+            )
+        except Exception as exc:  # keep the loop alive; the next round retries
+            log.error("flush failed: %s", type(exc).__name__)

@@ -1,0 +1,37 @@
+"""Which languages a questionnaire version can be offered in: only complete ones."""
+
+from __future__ import annotations
+
+from app.questionnaires.schema import Questionnaire, Text
+
+
+def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
+    """Every translatable text of a questionnaire, with a readable location."""
+    found: list[tuple[str, Text]] = [("title", q.title)]
+    if q.description:
+        found.append(("description", q.description))
+    for scale in q.scales:
+        found += [(f"scale {scale.id} point {i + 1}", p) for i, p in enumerate(scale.points)]
+    for section in q.sections:
+        found.append((f"section {section.id} title", section.title))
+        if section.intro:
+            found.append((f"section {section.id} intro", section.intro))
+        for question in section.questions:
+            found.append((f"question {question.id}", question.text))
+            if question.help:
+                found.append((f"question {question.id} help", question.help))
+            for option in getattr(question, "options", []):
+                found.append((f"question {question.id} option {option.code}", option.text))
+            unit = getattr(question, "unit", None)
+            if unit:
+                found.append((f"question {question.id} unit", unit))
+    return found
+
+
+def missing_texts(q: Questionnaire, language: str) -> list[str]:
+    return [where for where, text in text_maps(q) if not text.get(language, "").strip()]
+
+
+def complete_languages(q: Questionnaire) -> tuple[str, ...]:
+    candidates = set().union(*(text.keys() for _, text in text_maps(q)))
+    return tuple(sorted(lang for lang in candidates if not missing_texts(q, lang)))

@@ -1,0 +1,258 @@
+"""The typed shape of a question battery file (questionnaires/*.yaml).
+
+A battery is data written by people, so validation is strict (unknown keys are errors) and the
+checks that span questions (unique ids, conditions on earlier answers, reverse-keyed pairs) live
+here too, so `lyssna questionnaire check` and the loader agree on what a valid file is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SOURCE_LANGUAGE = "sv"
+SLUG = r"^[a-z][a-z0-9_]*$"
+
+# Codes stored for answers that are not a substantive choice. They never collide with option
+# codes, which must match SLUG or be digits.
+PREFER_NOT = "_pna"
+DONT_KNOW = "_dk"
+SKIPPED = "_skip"
+NON_SUBSTANTIVE = frozenset({PREFER_NOT, DONT_KNOW, SKIPPED})
+
+Text = dict[str, str]
+"""A text in several languages: language code -> text. Swedish (the source) is required."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _require_source(text: Text) -> Text:
+    if not text.get(SOURCE_LANGUAGE, "").strip():
+        raise ValueError(f"needs a '{SOURCE_LANGUAGE}' text (Swedish is the source language)")
+    return text
+
+
+SourceText = Annotated[Text, Field(min_length=1)]
+
+
+class Option(Strict):
+    code: str = Field(pattern=r"^([a-z][a-z0-9_]*|[0-9]+)$")
+    text: SourceText
+
+    _check_text = field_validator("text")(_require_source)
+
+
+class Condition(Strict):
+    """Show a question only if an earlier question got one of these answers."""
+
+    question: str
+    any_of: list[str] = Field(min_length=1)
+
+
+class Scale(Strict):
+    """Five labelled points for Likert items; shared by many questions."""
+
+    id: str = Field(pattern=SLUG)
+    points: list[SourceText] = Field(min_length=5, max_length=5)
+
+    @field_validator("points")
+    @classmethod
+    def _check_points(cls, points: list[Text]) -> list[Text]:
+        for point in points:
+            _require_source(point)
+        return points
+
+
+class QuestionBase(Strict):
+    id: str = Field(pattern=SLUG, max_length=40)
+    text: SourceText
+    help: Text | None = None
+    required: bool = False
+    show_if: Condition | None = None
+    audio: dict[str, str] | None = None
+
+    _check_text = field_validator("text")(_require_source)
+
+
+class SingleChoice(QuestionBase):
+    type: Literal["single"]
+    options: list[Option] = Field(min_length=2)
+    dont_know: bool = False
+
+
+class MultipleChoice(QuestionBase):
+    type: Literal["multiple"]
+    options: list[Option] = Field(min_length=2)
+    dont_know: bool = False
+
+
+class Likert(QuestionBase):
+    type: Literal["likert"]
+    scale: str
+    pictograms: bool = False
+    dont_know: bool = False
+    reverse_of: str | None = None
+
+
+class YesNo(QuestionBase):
+    type: Literal["yesno"]
+    dont_know: bool = False
+
+
+class Number(QuestionBase):
+    type: Literal["number"]
+    min: int
+    max: int
+    unit: Text | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Number:
+        if self.min > self.max:
+            raise ValueError("min must not be greater than max")
+        return self
+
+
+class FreeText(QuestionBase):
+    """Short free text. Free text can identify people: it is flagged, capped and never shown
+    in results by default."""
+
+    type: Literal["text"]
+    max_length: int = Field(default=300, ge=1, le=500)
+    free_text: Literal[True] = True
+
+
+Question = Annotated[
+    SingleChoice | MultipleChoice | Likert | YesNo | Number | FreeText,
+    Field(discriminator="type"),
+]
+
+
+class Section(Strict):
+    """One page of the questionnaire."""
+
+    id: str = Field(pattern=SLUG)
+    title: SourceText
+    intro: Text | None = None
+    questions: list[Question] = Field(min_length=1)
+
+    _check_title = field_validator("title")(_require_source)
+
+
+class Questionnaire(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: SourceText
+    description: Text | None = None
+    scales: list[Scale] = []
+    sections: list[Section] = Field(min_length=1)
+
+    _check_title = field_validator("title")(_require_source)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Questionnaire:
+        scales = {s.id for s in self.scales}
+        seen: dict[str, QuestionBase] = {}
+        for section in self.sections:
+            on_page = {q.id for q in section.questions}
+            for q in section.questions:
+                if q.id in seen:
+                    raise ValueError(f"question id '{q.id}' is used twice")
+                if isinstance(q, Likert) and q.scale not in scales:
+                    raise ValueError(f"question '{q.id}': unknown scale '{q.scale}'")
+                if q.show_if is not None:
+                    target = seen.get(q.show_if.question)
+                    if q.show_if.question in on_page:
+                        raise ValueError(
+                            f"question '{q.id}': show_if must refer to a question on an earlier "
+                            "page (pages work without JavaScript)"
+                        )
+                    if target is None:
+                        raise ValueError(
+                            f"question '{q.id}': show_if refers to '{q.show_if.question}', "
+                            "which is not an earlier question"
+                        )
+                    allowed = answer_codes(target, self)
+                    if allowed is not None:
+                        bad = [c for c in q.show_if.any_of if c not in allowed]
+                        if bad:
+                            raise ValueError(
+                                f"question '{q.id}': show_if uses unknown answer(s) {bad} "
+                                f"of '{target.id}'"
+                            )
+                if isinstance(q, MultipleChoice | SingleChoice):
+                    codes = [o.code for o in q.options]
+                    if len(codes) != len(set(codes)):
+                        raise ValueError(f"question '{q.id}': option codes must be unique")
+                seen[q.id] = q
+        for q in seen.values():
+            if isinstance(q, Likert) and q.reverse_of is not None:
+                twin = seen.get(q.reverse_of)
+                if not isinstance(twin, Likert):
+                    raise ValueError(
+                        f"question '{q.id}': reverse_of '{q.reverse_of}' is not a Likert item"
+                    )
+                if twin.scale != q.scale:
+                    raise ValueError(f"question '{q.id}': reverse pair must share a scale")
+        return self
+
+    # -- helpers used by the rest of the app -------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def questions(self) -> list[Question]:
+        return [q for s in self.sections for q in s.questions]
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions():
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    def scale(self, sid: str) -> Scale:
+        return next(s for s in self.scales if s.id == sid)
+
+    def fingerprint(self) -> str:
+        """Hash of what answers depend on: structure and the Swedish source texts.
+
+        Translations may be added to a published version; anything that changes what an answer
+        means (ids, types, options, conditions, source wording) needs a new version.
+        """
+        data = self.model_dump(mode="json")
+        return hashlib.sha256(
+            json.dumps(_source_only(data), sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+
+
+def answer_codes(q: QuestionBase, questionnaire: Questionnaire) -> set[str] | None:
+    """Substantive answer codes a question accepts (None: open values such as numbers)."""
+    if isinstance(q, SingleChoice | MultipleChoice):
+        return {o.code for o in q.options}
+    if isinstance(q, Likert):
+        return {str(i) for i in range(1, 6)}
+    if isinstance(q, YesNo):
+        return {"yes", "no"}
+    return None
+
+
+_LANG_KEY = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+
+
+def _source_only(node: object) -> object:
+    """Drop every non-source language from text maps, keep everything else."""
+    if isinstance(node, dict):
+        if node and all(isinstance(k, str) and _LANG_KEY.match(k) for k in node) and all(
+            isinstance(v, str) for v in node.values()
+        ):
+            return {k: v for k, v in node.items() if k == SOURCE_LANGUAGE}
+        return {k: _source_only(v) for k, v in node.items() if k != "audio"}
+    if isinstance(node, list):
+        return [_source_only(v) for v in node]
+    return node

@@ -1,0 +1,48 @@
+"""Encrypted, device-bound drafts (ANONYMITY.md L13, R8).
+
+The ambassador holds the plaintext token, and the database administrator holds the rows; neither
+alone can read a draft: its key is derived from the token *and* the server key. The draft is
+bound to the first device that opened the link by a keyed hash of a random cookie secret, so a
+second device with the same link sees neither the answers nor a way to change them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from app.keys import derive
+
+
+@dataclass
+class DraftState:
+    language: str | None = None
+    step: str = "language"  # language | welcome | page | review
+    page: int = 0
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    seen: list[int] = field(default_factory=list)
+    variant: int = 0
+
+
+def device_hash(draft_key: bytes, device_secret: str, token_hash: bytes) -> bytes:
+    return hmac.new(draft_key, device_secret.encode() + token_hash, hashlib.sha256).digest()
+
+
+def _aead(draft_key: bytes, token: str) -> AESGCM:
+    return AESGCM(derive(token.encode(), "lyssna draft content v1", salt=draft_key))
+
+
+def seal(draft_key: bytes, token: str, token_hash: bytes, state: DraftState) -> bytes:
+    nonce = os.urandom(12)
+    plain = json.dumps(asdict(state), separators=(",", ":"), ensure_ascii=False).encode()
+    return nonce + _aead(draft_key, token).encrypt(nonce, plain, token_hash)
+
+
+def unseal(draft_key: bytes, token: str, token_hash: bytes, blob: bytes) -> DraftState:
+    plain = _aead(draft_key, token).decrypt(blob[:12], blob[12:], token_hash)
+    return DraftState(**json.loads(plain))
