@@ -25,7 +25,7 @@ class I18n:
     def activate(self, code: str | None) -> Language:
         lang = get_language(code)
         _language.set(lang)
-        _translations.set(load_translations(self.locale_dir, lang.babel))
+        _translations.set(load_translations(self.locale_dir, lang.code))
         return lang
 
 
