@@ -122,7 +122,8 @@ class ErrorPages:
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> Response:
     lang = current_language()
-    ctx = {"lang": lang, "settings": request.app.state.settings, **(context or {})}
+    ctx = {"lang": lang, "settings": request.app.state.settings, "here": request.url.path,
+           **(context or {})}
     return request.app.state.templates.TemplateResponse(
         request, template, ctx, status_code=status_code
     )
