@@ -25,7 +25,7 @@ RANGES = [(0x1200, 0x137F)]
 
 def build() -> None:
     if not SOURCE.exists():
-        sys.exit(f"{SOURCE} is missing: apt-get install fonts-noto-core (scripts/install-system-deps)")
+        sys.exit(f"{SOURCE} is missing: install fonts-noto-core (scripts/install-system-deps)")
     options = subset.Options()
     options.flavor = "woff2"
     options.hinting = False

@@ -75,7 +75,8 @@ def update(locale_dir: Path, domain: str = DOMAIN, codes: list[str] | None = Non
         catalog._locale_identifier = lang.babel if "-x-" in code else code
         after = _ids(catalog)
         write_catalog(path, catalog)
-        report.append(f"{code}: {action} ({len(after - before)} new, {len(before - after)} removed)")
+        added, removed = len(after - before), len(before - after)
+        report.append(f"{code}: {action} ({added} new, {removed} removed)")
     return report
 
 
