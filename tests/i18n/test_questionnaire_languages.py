@@ -60,7 +60,8 @@ class TestCompleteness:
         assert "ar" not in complete_languages(Questionnaire.model_validate(data))
 
     def test_an_unknown_language_tag_is_an_error_with_its_line(self, tmp_path: Path):
-        text = FIXTURE.read_text(encoding="utf-8").replace('  ckb: "پرسیارەکان', '  ku: "پرسیارەکان')
+        text = FIXTURE.read_text(encoding="utf-8")
+        text = text.replace('  ckb: "پرسیارەکان', '  ku: "پرسیارەکان')
         path = tmp_path / "bad.yaml"
         path.write_text(text, encoding="utf-8")
         with pytest.raises(QuestionnaireError) as caught:
