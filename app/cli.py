@@ -241,7 +241,13 @@ def translations() -> None:
 
 
 def _locale_dir() -> Path:
-    return get_settings().locale_dir
+    """Without loading Settings: `translations compile` runs while building the Docker image,
+    where the production settings (secret key) are not there yet."""
+    import os
+
+    from app.settings import ROOT
+
+    return Path(os.environ.get("LYSSNA_LOCALE_DIR") or ROOT / "locales")
 
 
 @translations.command("update")
