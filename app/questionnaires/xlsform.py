@@ -180,6 +180,10 @@ class _Converter:
                 return None
             target = m.group(1)
             codes.append(m.group(2))
+        if target is not None and target not in self.page_of:
+            self.problem(name, f"relevant refers to {target!r}, which is not an earlier "
+                         "question")
+            return None
         if target is not None and self.page_of.get(target) == page:
             self.problem(name, f"relevant refers to {target!r} on the same page; pages work "
                          "without JavaScript, so move it to an earlier group")

@@ -198,8 +198,8 @@ def _sheet_rows(wb: Any, name: str) -> list[tuple[int, dict[str, str]]]:
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     found = []
     for number, values in enumerate(rows, start=2):
-        cells = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False)
-                 if h}
+        cells = {h: ("" if v is None else str(v).strip())
+                 for h, v in zip(header, values, strict=False) if h}
         if any(cells.values()):
             found.append((number, cells))
     return found
@@ -236,7 +236,7 @@ def read_translations(path: Path) -> tuple[str | None, dict[str, dict[str, str]]
         texts["title"] = _texts(cells, "form_title")
         texts["description"] = _texts(cells, "description")
     scale_lists: set[str] = set()
-    for number, cells in _sheet_rows(wb, "survey"):
+    for _, cells in _sheet_rows(wb, "survey"):
         kind, name = cells.get("type", ""), cells.get("name", "")
         if kind in ("begin_group", "begin group"):
             texts[f"section {name} title"] = _texts(cells, "label")
@@ -249,7 +249,7 @@ def read_translations(path: Path) -> tuple[str | None, dict[str, dict[str, str]]
             texts[f"question {name} unit"] = _texts(cells, "unit")
             if kind.startswith("select_one ") and kind.split()[1] != name:
                 scale_lists.add(kind.split()[1])
-    for number, cells in _sheet_rows(wb, "choices"):
+    for _, cells in _sheet_rows(wb, "choices"):
         list_name, name = cells.get("list_name", ""), cells.get("name", "")
         if list_name in scale_lists and name.isdigit():
             texts[f"scale {list_name} point {name}"] = _texts(cells, "label")
