@@ -214,6 +214,47 @@ def import_xlsx(xlsx: Path, into: Path | None, status: str, dry_run: bool) -> No
         sys.exit(1)
 
 
+@questionnaire.command("export-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export_json_command(file: Path, out: Path) -> None:
+    """Write every text as JSON, {location: {language: text}}, for translators' tools."""
+    from app.questionnaires.loader import QuestionnaireError, load_file
+    from app.questionnaires.xlsx import export_json
+
+    try:
+        q = load_file(file)
+    except QuestionnaireError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.write_text(export_json(q), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@questionnaire.command("import-json")
+@click.argument("json_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--status", type=click.Choice(["draft", "reviewed"]), default="draft",
+              show_default=True, help="review status recorded for the languages that changed")
+@click.option("--dry-run", is_flag=True, help="report the changes without writing")
+def import_json(json_file: Path, into: Path, status: str, dry_run: bool) -> None:
+    """Like import-xlsx, from JSON {location: {language: text}} (locations as in
+    `questionnaire check`)."""
+    from app.questionnaires.xlsx import ImportError_, merge_texts, read_json_texts
+
+    try:
+        texts, problems = read_json_texts(json_file)
+        report = merge_texts(texts, form_id=None, into=into,
+                             questionnaire_dir=get_settings().questionnaire_dir,
+                             status=status, write=not dry_run, problems=problems)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    if report.problems:
+        sys.exit(1)
+
+
 @questionnaire.command("import-xlsform")
 @click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))

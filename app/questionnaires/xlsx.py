@@ -264,10 +264,46 @@ def read_translations(path: Path) -> tuple[str | None, dict[str, dict[str, str]]
 def import_translations(xlsx: Path, *, into: Path | None, questionnaire_dir: Path,
                         status: str = "draft", write: bool = True) -> ImportReport:
     """Merge a translated spreadsheet into its questionnaire file; report what changed."""
+    form_id, sheet_texts, problems = read_translations(xlsx)
+    return merge_texts(sheet_texts, form_id=form_id, into=into,
+                       questionnaire_dir=questionnaire_dir, status=status, write=write,
+                       problems=problems)
+
+
+def read_json_texts(path: Path) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """{location: {language: text}} from a JSON file (the format of `export-json`)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ImportError_(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ImportError_(f"{path}: expected an object {{location: {{language: text}}}}")
+    texts: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    for location, value in data.items():
+        if not isinstance(value, dict):
+            problems.append(f"{location}: expected {{language: text}}")
+            continue
+        texts[location] = {}
+        for tag, text in value.items():
+            code = column_language(str(tag))
+            if code is None:
+                problems.append(f"{location}: unknown language {tag!r}")
+            elif isinstance(text, str) and text.strip():
+                texts[location][code] = text.strip()
+    return texts, problems
+
+
+def merge_texts(sheet_texts: dict[str, dict[str, str]], *, form_id: str | None,
+                into: Path | None, questionnaire_dir: Path, status: str = "draft",
+                write: bool = True, problems: list[str] | None = None) -> ImportReport:
+    """Merge translations keyed by location into a questionnaire file (never Swedish)."""
     from app.questionnaires.languages import text_maps
     from app.questionnaires.loader import QuestionnaireError, load_file
 
-    form_id, sheet_texts, problems = read_translations(xlsx)
+    problems = list(problems or [])
     path = into or (questionnaire_dir / f"{form_id}.yaml" if form_id else None)
     if path is None or not path.exists():
         raise ImportError_(f"no questionnaire file for form_id {form_id!r}; use --into FILE")
@@ -308,6 +344,16 @@ def import_translations(xlsx: Path, *, into: Path | None, questionnaire_dir: Pat
             raise ImportError_("writing the translations changed the questionnaire's meaning")
         report.written = True
     return report
+
+
+def export_json(q: Questionnaire) -> str:
+    """Every text by location, in every language present: what `import-json` takes back."""
+    import json
+
+    from app.questionnaires.languages import text_maps
+
+    return json.dumps({where: dict(text) for where, text in text_maps(q)}, ensure_ascii=False,
+                      indent=1) + "\n"
 
 
 # -- writing YAML with ruamel (round trip) -----------------------------------------------------

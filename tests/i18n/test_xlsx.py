@@ -246,3 +246,31 @@ class TestImportingAStandardXLSForm:
         [line] = [ln for ln in result.output.splitlines() if ln.startswith("row ")]
         assert line.startswith("row 7 (children): relevant")
         assert message in line
+
+
+class TestJson:
+    def test_export_and_import_by_location(self, tmp_path):
+        import json
+
+        copy = tmp_path / "fixture.yaml"
+        shutil.copy(FIXTURE, copy)
+        exported = tmp_path / "texts.json"
+        assert run("questionnaire", "export-json", str(copy), str(exported)).exit_code == 0
+        data = json.loads(exported.read_text(encoding="utf-8"))
+        assert data["question swedish_days unit"]["ckb"] == "ڕۆژ"
+        translated = {where: {"so": f"[so] {texts['en']}"} for where, texts in data.items()}
+        (tmp_path / "so.json").write_text(json.dumps(translated, ensure_ascii=False))
+        result = run("questionnaire", "import-json", str(tmp_path / "so.json"), "--into",
+                     str(copy))
+        assert result.exit_code == 0, result.output
+        q = load_file(copy)
+        assert "so" in complete_languages(q) and q.review_status("so") == "draft"
+
+    def test_an_unknown_location_is_a_problem(self, tmp_path):
+        copy = tmp_path / "fixture.yaml"
+        shutil.copy(FIXTURE, copy)
+        (tmp_path / "x.json").write_text('{"question nope": {"so": "x"}}')
+        result = run("questionnaire", "import-json", str(tmp_path / "x.json"), "--into",
+                     str(copy))
+        assert result.exit_code == 1
+        assert "  problem: question nope: no such text in fixture.yaml" in result.output
