@@ -90,7 +90,8 @@ def _open(request: Request, token: str, session: Session, service: RespondentSer
           device: str | None, *, restart: bool) -> Response:
     device = device or secrets.token_urlsafe(24)
     suggested = negotiate(request.headers.get("accept-language"), list(LANGUAGES))
-    service.open_link(session, token, device, language=suggested, restart=restart)
+    service.open_link(session, token, device, language=suggested, restart=restart,
+                      accept_language=request.headers.get("accept-language", ""))
     response = _redirect("/s")
     args = _cookie_args(request)
     response.set_cookie(TOKEN_COOKIE, service.parse(token)[0], **args)

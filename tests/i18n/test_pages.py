@@ -194,3 +194,20 @@ class TestAudio:
                                       ".hidden.wav"])
     def test_anything_else_is_not_found(self, ml_client, name):
         assert ml_client.get(f"/audio/{name}").status_code == 404
+
+
+class TestSuggestionAmongOfferedLanguages:
+    def test_the_first_offered_language_of_the_phone_is_suggested(self, ml_client, ml_engine,
+                                                                 ml_settings):
+        """Ukrainian comes first on this phone but the questionnaire has none: Pashto, the
+        phone's next language, is suggested rather than nothing."""
+        _, [token] = create_tokens(ml_engine, ml_settings, intervention=FIXTURE_INTERVENTION)
+        Respondent(ml_client).open(token, **{"accept-language": "uk-UA,ps;q=0.8,en;q=0.5"})
+        page = ml_client.get("/s/language").text
+        assert re.findall(r'class="big suggested" name="nav" value="lang:([^"]+)"', page) == [
+            "ps"
+        ]
+
+    def test_public_pages_follow_the_phone_only_into_complete_ui_languages(self, client):
+        page = client.get("/", headers={"accept-language": "ar,en;q=0.5"})
+        assert page.text.startswith('<!doctype html>\n<html lang="en" dir="ltr">')
