@@ -157,3 +157,23 @@ class TestTigrinya:
             page.screenshot(path=str(SHOTS / "ti-page1.png"), full_page=True)
         finally:
             context.close()
+
+
+class TestAudio:
+    def test_the_question_clip_plays_in_a_plain_audio_element(self, chromium, server):
+        context, page = open_first_page(chromium, server, "ar")
+        try:
+            page.click('button[value="next"]')
+            assert page.url.endswith("/s/page/2")
+            duration = page.evaluate(
+                """() => new Promise((resolve, reject) => {
+                    const audio = document.querySelector('audio.listen');
+                    audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
+                    audio.addEventListener('error', () => reject(audio.error.code));
+                    audio.preload = 'metadata';
+                    audio.load();
+                })"""
+            )
+            assert 0.3 < duration < 0.5  # the 0.4 s clip written by the fixture
+        finally:
+            context.close()
