@@ -160,3 +160,25 @@ class TestDraftsAreShownButListed:
         assert result.exit_code == 0
         assert "ar\tui\tNext" in result.output.splitlines()
         assert all(line.startswith("ar\t") for line in result.output.splitlines())
+
+
+class TestCheckCommand:
+    def test_a_complete_catalog_passes(self):
+        from click.testing import CliRunner
+
+        from app.cli import main
+
+        result = CliRunner().invoke(main, ["translations", "check", "--language", "sv"])
+        assert (result.exit_code, result.output) == (0, "sv: ok\n")
+
+    def test_an_incomplete_catalog_fails_and_lists_what_is_missing(self):
+        from click.testing import CliRunner
+
+        from app.cli import main
+
+        result = CliRunner().invoke(main, ["translations", "check", "--language", "ckb"])
+        assert result.exit_code == 1
+        lines = result.output.splitlines()
+        assert lines[0].startswith("ckb: ") and lines[0].endswith(" missing")
+        assert "  ckb: missing: 'Send my answers'" in lines
+        assert "  ckb: missing: 'Next'" not in lines  # drafted already
