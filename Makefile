@@ -49,6 +49,9 @@ messages: install  ## extract UI strings to locales/messages.pot and merge them 
 	$(BIN)/pybabel extract -F babel.cfg --add-comments=Translators: --sort-by-file \
 	  --project=lyssna --copyright-holder="Lyssna contributors" --no-wrap \
 	  -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel-staff.cfg --add-comments=Translators: --sort-by-file \
+	  --project=lyssna --copyright-holder="Lyssna contributors" --no-wrap \
+	  -o locales/staff.pot .
 	$(BIN)/lyssna translations update
 
 compile-messages: install  ## compile locales/*/LC_MESSAGES/*.po to .mo (the app also does it in memory)

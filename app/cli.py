@@ -410,11 +410,15 @@ def _locale_dir() -> Path:
 
 @translations.command("update")
 def translations_update() -> None:
-    """Merge locales/messages.pot into every language's catalog (creates missing ones)."""
+    """Merge locales/messages.pot into every language's catalog and locales/staff.pot into the
+    staff languages' catalogs (creates missing ones)."""
     from app.i18n.catalogs import update
+    from app.i18n.staff import DOMAIN as STAFF, STAFF_LANGUAGES
 
     for line in update(_locale_dir()):
         click.echo(line)
+    for line in update(_locale_dir(), STAFF, list(STAFF_LANGUAGES)):
+        click.echo(f"{line} ({STAFF})")
 
 
 @translations.command("compile")
