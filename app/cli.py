@@ -413,7 +413,8 @@ def translations_update() -> None:
     """Merge locales/messages.pot into every language's catalog and locales/staff.pot into the
     staff languages' catalogs (creates missing ones)."""
     from app.i18n.catalogs import update
-    from app.i18n.staff import DOMAIN as STAFF, STAFF_LANGUAGES
+    from app.i18n.staff import DOMAIN as STAFF
+    from app.i18n.staff import STAFF_LANGUAGES
 
     for line in update(_locale_dir()):
         click.echo(line)
