@@ -14,11 +14,13 @@ from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
 from app.models.draft import Draft  # noqa: E402
+from app.models.batch_secret import BatchSecret  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
 
 __all__ = [
     "Answer",
     "Batch",
+    "BatchSecret",
     "Channel",
     "Draft",
     "Intervention",

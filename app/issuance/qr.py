@@ -1,0 +1,94 @@
+"""QR codes for respondent links, fast enough for a 5,000-card sheet (PERFORMANCE.md).
+
+zxing-cpp builds the matrix (a C++ encoder with proper mask selection, several thousand codes
+a second; segno spends most of its time choosing the mask, about 190 codes/s). Everything else
+works on the dark runs of each row, so drawing a code is one small vector path:
+
+    QR.make(url) -> QR                   # the matrix, error correction level M
+    qr.runs -> [(x, y, length), ...]    # horizontal dark runs, in modules from the top left
+    qr.pdf_path(x_pt, y_pt, size_pt)    # PDF operators filling the code (no quiet zone)
+    qr.svg(module_px=8, quiet=4)        # a standalone SVG (show on screen, single cards)
+    qr.png(module_px=8, quiet=4)        # PNG bytes (messaging apps)
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import zxingcpp
+
+_DARK = re.compile(rb"\x00+")
+_FORMAT = zxingcpp.BarcodeFormat.QRCode
+_QZ = 1  # one light column either side, so no dark run crosses a row boundary
+
+
+@dataclass(frozen=True)
+class QR:
+    text: str
+    size: int  # modules per side, without quiet zone
+    runs: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def make(cls, text: str) -> QR:
+        code = zxingcpp.create_barcode(text, _FORMAT, ec_level="M")
+        image = code.to_image(scale=1, add_quiet_zones=False)
+        width = image.shape[1]
+        # Pad each row with light pixels so one regex pass finds every run of every row.
+        raw = bytes(memoryview(image))
+        light = b"\xff" * _QZ
+        padded = light + (light + light).join(
+            raw[i : i + width] for i in range(0, len(raw), width)
+        ) + light
+        stride = width + 2 * _QZ
+        runs = []
+        for m in _DARK.finditer(padded):
+            y, x = divmod(m.start(), stride)
+            runs.append((x - _QZ, y, m.end() - m.start()))
+        return cls(text=text, size=width, runs=tuple(runs))
+
+    def pdf_path(self, x: float, y: float, size: float) -> str:
+        """PDF operators painting the code black with its top-left corner at (x, y) in PDF
+        points (y measured from the bottom of the page), `size` points wide."""
+        s = size / self.size
+        body = " ".join(f"{rx} {ry} {n} 1 re" for rx, ry, n in self.runs)
+        return f"q 0 g {s:.4f} 0 0 {-s:.4f} {x:.2f} {y:.2f} cm {body} f Q"
+
+    def svg(self, *, module_px: int = 8, quiet: int = 4, title: str | None = None) -> str:
+        total = self.size + 2 * quiet
+        path = "".join(f"M{x + quiet} {y + quiet}h{n}v1h-{n}z" for x, y, n in self.runs)
+        label = f"<title>{_escape(title)}</title>" if title else ""
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total} {total}" '
+            f'width="{total * module_px}" height="{total * module_px}" role="img" '
+            f'shape-rendering="crispEdges">{label}'
+            f'<rect width="{total}" height="{total}" fill="#fff"/>'
+            f'<path fill="#000" d="{path}"/></svg>'
+        )
+
+    def image(self, *, module_px: int = 8, quiet: int = 4):  # type: ignore[no-untyped-def]
+        """A Pillow 1-bit image of the code with its quiet zone."""
+        from PIL import Image, ImageDraw
+
+        total = (self.size + 2 * quiet) * module_px
+        img = Image.new("1", (total, total), 1)
+        draw = ImageDraw.Draw(img)
+        for x, y, n in self.runs:
+            x0, y0 = (x + quiet) * module_px, (y + quiet) * module_px
+            draw.rectangle((x0, y0, x0 + n * module_px - 1, y0 + module_px - 1), fill=0)
+        return img
+
+    def png(self, *, module_px: int = 8, quiet: int = 4) -> bytes:
+        buf = io.BytesIO()
+        self.image(module_px=module_px, quiet=quiet).save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
+
+    @cached_property
+    def dark_modules(self) -> int:
+        return sum(n for _, _, n in self.runs)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
