@@ -22,7 +22,6 @@ import zxingcpp
 
 _DARK = re.compile(rb"\x00+")
 _FORMAT = zxingcpp.BarcodeFormat.QRCode
-_QZ = 1  # one light column either side, so no dark run crosses a row boundary
 
 
 @dataclass(frozen=True)
@@ -34,19 +33,16 @@ class QR:
     @classmethod
     def make(cls, text: str) -> QR:
         code = zxingcpp.create_barcode(text, _FORMAT, ec_level="M")
-        image = code.to_image(scale=1, add_quiet_zones=False)
-        width = image.shape[1]
-        # Pad each row with light pixels so one regex pass finds every run of every row.
-        raw = bytes(memoryview(image))
-        light = b"\xff" * _QZ
-        padded = light + (light + light).join(
-            raw[i : i + width] for i in range(0, len(raw), width)
-        ) + light
-        stride = width + 2 * _QZ
+        # With its quiet zone every row starts and ends light, so one regex pass over the whole
+        # image finds each row's dark runs and no run crosses a row boundary.
+        image = code.to_image(scale=1, add_quiet_zones=True)
+        stride = image.shape[1]
+        quiet = (stride - _size(code, image)) // 2
         runs = []
-        for m in _DARK.finditer(padded):
+        for m in _DARK.finditer(bytes(memoryview(image))):
             y, x = divmod(m.start(), stride)
-            runs.append((x - _QZ, y, m.end() - m.start()))
+            runs.append((x - quiet, y - quiet, m.end() - m.start()))
+        width = stride - 2 * quiet
         return cls(text=text, size=width, runs=tuple(runs))
 
     def pdf_path(self, x: float, y: float, size: float) -> str:
@@ -88,6 +84,23 @@ class QR:
     @cached_property
     def dark_modules(self) -> int:
         return sum(n for _, _, n in self.runs)
+
+
+def _size(code: zxingcpp.Barcode, image: zxingcpp.Image) -> int:
+    """Modules per side: zxing-cpp adds a quiet zone of 4 modules at scale 1 (checked once)."""
+    return image.shape[1] - 2 * _quiet_zone()
+
+
+_QUIET: list[int] = []
+
+
+def _quiet_zone() -> int:
+    if not _QUIET:
+        probe = zxingcpp.create_barcode("lyssna", _FORMAT, ec_level="M")
+        bare = probe.to_image(scale=1, add_quiet_zones=False).shape[1]
+        padded = probe.to_image(scale=1, add_quiet_zones=True).shape[1]
+        _QUIET.append((padded - bare) // 2)
+    return _QUIET[0]
 
 
 def _escape(text: str) -> str:
