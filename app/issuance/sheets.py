@@ -89,7 +89,9 @@ def display_url(base_url: str, token: str) -> tuple[str, str]:
     return f"{host}/r/", grouped(token)
 
 
-def texts(languages: Sequence[Language], locale_dir: Path, message: str) -> list[tuple[Language, str]]:
+def texts(
+    languages: Sequence[Language], locale_dir: Path, message: str
+) -> list[tuple[Language, str]]:
     """`message` in each language, dropping languages that only fall back to the English text
     (printed once, as English) and duplicates."""
     seen: set[str] = set()
@@ -237,7 +239,9 @@ def sheet_pdf(
     text_stamps = [] if fold else inv_stamps
     inv_h = sum(st.height for st in text_stamps)
     token_h = token_size * 0.42
-    qr_size = min(inner_w - 4, layout.cell_h - 2 * pad - inv_h - host_stamp.height - token_h - 2)
+    gap = 2.5  # light space around the code, on top of its own quiet zone cut by text
+    qr_size = min(inner_w - 4,
+                  layout.cell_h - 2 * pad - inv_h - host_stamp.height - token_h - 2 * gap)
     k = pdf.k
     slots = layout.slots()
     total = len(tokens)
@@ -255,11 +259,11 @@ def sheet_pdf(
             for stamp in text_stamps:
                 ops.append(stamp.at(pdf, x + pad, cy))
                 cy += stamp.height
-            cy += 1
+            cy += gap
             qx = x + (layout.cell_w - qr_size) / 2
             ops.append(QR.make(respondent_url(base_url, token)).pdf_path(
                 qx * k, (PAGE_H - cy) * k, qr_size * k))
-            cy += qr_size + 1
+            cy += qr_size + gap
             ops.append(host_stamp.at(pdf, x + pad, cy))
             cy += host_stamp.height
             ops.append(raw.centred(pdf, grouped(token), x + pad, cy, inner_w, token_h,
@@ -315,6 +319,9 @@ def _cut_marks(pdf: FPDF, layout: _Layout) -> None:
 
 def _guidance_page(pdf: FPDF, languages: Sequence[Language], locale_dir: Path, title: str,
                    count: int, fold: bool, until: datetime | None) -> None:
+    """Page 1: how to hand the cards out so nobody can tell who got which code (ANONYMITY.md
+    A.6 hand-out practice, R14), in Swedish, English and every batch language whose catalog
+    translates all of it."""
     pdf.add_page()
     width = PAGE_W - 2 * 18
     pdf.set_xy(18, 18)
@@ -324,26 +331,18 @@ def _guidance_page(pdf: FPDF, languages: Sequence[Language], locale_dir: Path, t
         pdf.multi_cell(width, 5, title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0)
     pdf.set_y(pdf.get_y() + 2)
-    chosen = [LANGUAGES[c] for c in GUIDANCE_LANGUAGES if c in LANGUAGES]
-    chosen += [lang for lang in languages if lang.code not in GUIDANCE_LANGUAGES]
     points = GUIDANCE + ((FOLD_GUIDANCE,) if fold else ()) + (CUT_HINT,)
-    shown: set[str] = set()
-    for language in chosen:
-        gettext = load_translations(locale_dir, language.babel).gettext
-        if language.code != "en" and gettext(GUIDANCE_TITLE) == GUIDANCE_TITLE:
-            continue  # not translated yet: the English text is printed once
-        heading = gettext(GUIDANCE_TITLE)
-        if heading in shown:
-            continue
-        shown.add(heading)
+    for language, gettext in guidance_languages(languages, locale_dir, (GUIDANCE_TITLE, *points)):
         align = "R" if language.direction == "rtl" else "L"
         pdf.set_x(18)
         pdf.set_font("sans", size=13)
-        pdf.multi_cell(width, 7, heading, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 7, gettext(GUIDANCE_TITLE), align=align, new_x="LMARGIN",
+                       new_y="NEXT")
         pdf.set_font("sans", size=10)
         for point in points:
             pdf.set_x(18)
-            bullet = f"{gettext(point)} •" if language.direction == "rtl" else f"• {gettext(point)}"
+            text = gettext(point)
+            bullet = f"{text} •" if language.direction == "rtl" else f"• {text}"
             pdf.multi_cell(width, 5.2, bullet, align=align, new_x="LMARGIN", new_y="NEXT")
             pdf.set_y(pdf.get_y() + 1)
         pdf.set_y(pdf.get_y() + 5)
@@ -353,6 +352,21 @@ def _guidance_page(pdf: FPDF, languages: Sequence[Language], locale_dir: Path, t
     facts = f"{count} · {until:%Y-%m-%d %H:%M} UTC" if until else f"{count}"
     pdf.multi_cell(width, 5, facts, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0)
+
+
+def guidance_languages(languages: Sequence[Language], locale_dir: Path,
+                       messages: Sequence[str]) -> list[tuple[Language, Callable[[str], str]]]:
+    """Swedish and English first, then the batch languages; a language other than English is
+    included only when its catalog translates every message (no half-translated guidance)."""
+    chosen = [LANGUAGES[c] for c in GUIDANCE_LANGUAGES if c in LANGUAGES]
+    chosen += [lang for lang in languages if lang.code not in GUIDANCE_LANGUAGES]
+    out = []
+    for language in chosen:
+        gettext = load_translations(locale_dir, language.babel).gettext
+        if language.code != "en" and any(gettext(m) == m for m in messages):
+            continue
+        out.append((language, gettext))
+    return out
 
 
 # --- Single cards and show on screen ------------------------------------------------------------
