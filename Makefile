@@ -42,6 +42,7 @@ lint: install  ## ruff
 
 bench: install system-deps  ## print the respondent-path benchmark figures
 	$(BIN)/python bench/respondent.py
+	$(BIN)/python bench/sheets.py
 
 clean:  ## remove the virtualenv, the database and test output
 	rm -rf $(VENV) var test-output

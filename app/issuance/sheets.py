@@ -33,7 +33,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -77,6 +77,9 @@ GUIDANCE = (
 FOLD_GUIDANCE = _("Fold-over cards: fold each card along the dashed line, with the code inside, "
                   "before shuffling.")
 CUT_HINT = _("Cut along the marks.")
+COUNT_LINE = _("%(count)s cards.")
+UNTIL_LINE = _("These codes can be downloaded again until %(until)s UTC; after that they are "
+               "destroyed on the server.")
 
 
 def respondent_url(base_url: str, token: str) -> str:
@@ -332,7 +335,8 @@ def _guidance_page(pdf: FPDF, languages: Sequence[Language], locale_dir: Path, t
         pdf.set_text_color(0)
     pdf.set_y(pdf.get_y() + 2)
     points = GUIDANCE + ((FOLD_GUIDANCE,) if fold else ()) + (CUT_HINT,)
-    for language, gettext in guidance_languages(languages, locale_dir, (GUIDANCE_TITLE, *points)):
+    messages = (GUIDANCE_TITLE, *points, COUNT_LINE, UNTIL_LINE)
+    for language, gettext in guidance_languages(languages, locale_dir, messages):
         align = "R" if language.direction == "rtl" else "L"
         pdf.set_x(18)
         pdf.set_font("sans", size=13)
@@ -345,13 +349,16 @@ def _guidance_page(pdf: FPDF, languages: Sequence[Language], locale_dir: Path, t
             bullet = f"{text} •" if language.direction == "rtl" else f"• {text}"
             pdf.multi_cell(width, 5.2, bullet, align=align, new_x="LMARGIN", new_y="NEXT")
             pdf.set_y(pdf.get_y() + 1)
-        pdf.set_y(pdf.get_y() + 5)
-    pdf.set_font("sans", size=9)
-    pdf.set_text_color(90)
-    pdf.set_x(18)
-    facts = f"{count} · {until:%Y-%m-%d %H:%M} UTC" if until else f"{count}"
-    pdf.multi_cell(width, 5, facts, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0)
+        facts = gettext(COUNT_LINE) % {"count": count}
+        if until is not None:
+            moment = until.astimezone(UTC) if until.tzinfo else until
+            facts += " " + gettext(UNTIL_LINE) % {"until": f"{moment:%Y-%m-%d %H:%M}"}
+        pdf.set_x(18)
+        pdf.set_font("sans", size=9)
+        pdf.set_text_color(90)
+        pdf.multi_cell(width, 5, facts, align=align, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0)
+        pdf.set_y(pdf.get_y() + 6)
 
 
 def guidance_languages(languages: Sequence[Language], locale_dir: Path,

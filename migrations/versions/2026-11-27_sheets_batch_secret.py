@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = 'e337eba97d30'
 down_revision: str | None = '5e3c523800a0'
 branch_labels: str | Sequence[str] | None = None
@@ -24,11 +23,13 @@ def upgrade() -> None:
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('ciphertext', sa.LargeBinary(), nullable=False),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_batch_secret_batch_id_batch')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'],
+                            name=op.f('fk_batch_secret_batch_id_batch')),
     sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_batch_secret'))
     )
     with op.batch_alter_table('batch_secret', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_batch_secret_expires_at'), ['expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_batch_secret_expires_at'), ['expires_at'],
+                              unique=False)
 
     # ### end Alembic commands ###
 

@@ -145,7 +145,8 @@ class TestHandOutGuidance:
     def test_guidance_appears_in_swedish_once_translated(self, tmp_path):
         root = tmp_path / "locales"
         write_catalog(root, "sv", {m: f"SV {m}" for m in
-                                   (GUIDANCE_TITLE, *GUIDANCE, sheets.CUT_HINT)} | SV)
+                                   (GUIDANCE_TITLE, *GUIDANCE, sheets.CUT_HINT,
+                                    sheets.COUNT_LINE, sheets.UNTIL_LINE)} | SV)
         pdf = sheet_pdf([new_token()], base_url=BASE, languages=[LANGUAGES["en"]],
                         locale_dir=root)
         text = squash(page_text(pdf, 1, tmp_path))
@@ -153,6 +154,15 @@ class TestHandOutGuidance:
         assert squash(SV[GUIDANCE[0]]) in text
         assert GUIDANCE_TITLE in text  # English as well
         assert text.index("Innan du delar ut korten") < text.index(GUIDANCE_TITLE)
+
+    def test_the_shipped_catalogs_give_swedish_and_english(self, tmp_path):
+        from app.settings import ROOT
+
+        pdf = sheet_pdf([new_token()], base_url=BASE, languages=[LANGUAGES["sv"]],
+                        locale_dir=ROOT / "locales")
+        text = squash(page_text(pdf, 1, tmp_path))
+        assert "Innan du delar ut korten" in text and "blanda dem" in text
+        assert GUIDANCE_TITLE in text and "shuffle them" in text
 
     def test_half_translated_guidance_is_left_out(self, tmp_path):
         root = tmp_path / "locales"
