@@ -24,11 +24,18 @@ _DARK = re.compile(rb"\x00+")
 _FORMAT = zxingcpp.BarcodeFormat.QRCode
 
 
+# "x y n 1 re" for a run, by (image stride, quiet zone, start, end) in the padded image: there
+# are only a few thousand distinct runs per QR version, and formatting them is the hot loop.
+_RECT: dict[tuple[int, int, int, int], str] = {}
+
+
 @dataclass(frozen=True)
 class QR:
     text: str
     size: int  # modules per side, without quiet zone
-    runs: tuple[tuple[int, int, int], ...]
+    stride: int  # row length of the scanned image, quiet zone included
+    quiet: int
+    spans: tuple[tuple[int, int], ...]  # dark runs as (start, end) offsets in that image
 
     @classmethod
     def make(cls, text: str) -> QR:
@@ -37,19 +44,30 @@ class QR:
         # image finds each row's dark runs and no run crosses a row boundary.
         image = code.to_image(scale=1, add_quiet_zones=True)
         stride = image.shape[1]
-        quiet = (stride - _size(code, image)) // 2
-        runs = []
-        for m in _DARK.finditer(bytes(memoryview(image))):
-            y, x = divmod(m.start(), stride)
-            runs.append((x - quiet, y - quiet, m.end() - m.start()))
-        width = stride - 2 * quiet
-        return cls(text=text, size=width, runs=tuple(runs))
+        quiet = _quiet_zone()
+        spans = tuple(m.span() for m in _DARK.finditer(bytes(memoryview(image))))
+        return cls(text=text, size=stride - 2 * quiet, stride=stride, quiet=quiet, spans=spans)
+
+    @cached_property
+    def runs(self) -> tuple[tuple[int, int, int], ...]:
+        """Horizontal dark runs as (x, y, length) in modules from the top-left module."""
+        out = []
+        for start, end in self.spans:
+            y, x = divmod(start, self.stride)
+            out.append((x - self.quiet, y - self.quiet, end - start))
+        return tuple(out)
 
     def pdf_path(self, x: float, y: float, size: float) -> str:
         """PDF operators painting the code black with its top-left corner at (x, y) in PDF
         points (y measured from the bottom of the page), `size` points wide."""
         s = size / self.size
-        body = " ".join(f"{rx} {ry} {n} 1 re" for rx, ry, n in self.runs)
+        key = (self.stride, self.quiet)
+        try:
+            body = " ".join([_RECT[key + span] for span in self.spans])
+        except KeyError:
+            for (rx, ry, n), span in zip(self.runs, self.spans, strict=True):
+                _RECT[key + span] = f"{rx} {ry} {n} 1 re"
+            body = " ".join([_RECT[key + span] for span in self.spans])
         return f"q 0 g {s:.4f} 0 0 {-s:.4f} {x:.2f} {y:.2f} cm {body} f Q"
 
     def svg(self, *, module_px: int = 8, quiet: int = 4, title: str | None = None) -> str:
@@ -84,11 +102,6 @@ class QR:
     @cached_property
     def dark_modules(self) -> int:
         return sum(n for _, _, n in self.runs)
-
-
-def _size(code: zxingcpp.Barcode, image: zxingcpp.Image) -> int:
-    """Modules per side: zxing-cpp adds a quiet zone of 4 modules at scale 1 (checked once)."""
-    return image.shape[1] - 2 * _quiet_zone()
 
 
 _QUIET: list[int] = []
