@@ -1,8 +1,9 @@
 """QR codes for respondent links, fast enough for a 5,000-card sheet (PERFORMANCE.md).
 
 zxing-cpp builds the matrix (a C++ encoder with proper mask selection, several thousand codes
-a second; segno spends most of its time choosing the mask, about 190 codes/s). Everything else
-works on the dark runs of each row, so drawing a code is one small vector path:
+a second; segno spends most of its time choosing the mask, about 190 codes/s). A code is drawn
+as one vector path of rectangles, one per dark run of a row (split at 8-module pieces, whose
+operators are cached), so it prints sharp at any size:
 
     QR.make(url) -> QR                   # the matrix, error correction level M
     qr.runs -> [(x, y, length), ...]    # horizontal dark runs, in modules from the top left
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import zxingcpp
 
@@ -24,50 +25,65 @@ _DARK = re.compile(rb"\x00+")
 _FORMAT = zxingcpp.BarcodeFormat.QRCode
 
 
-# "x y n 1 re" for a run, by (image stride, quiet zone, start, end) in the padded image: there
-# are only a few thousand distinct runs per QR version, and formatting them is the hot loop.
-_RECT: dict[tuple[int, int, int, int], str] = {}
+# PDF rectangles for one 8-module piece of one row, by (row, column, the piece's pixels): a
+# few tens of thousands of entries per QR version, and this lookup is the hot loop of a sheet.
+_PIECE = 8
+_RECTS: dict[tuple[int, int, bytes], str] = {}
+_RECTS_MAX = 400_000
+
+
+@lru_cache(maxsize=64)
+def _pieces(n: int) -> tuple[tuple[int, int, int, int], ...]:
+    """(row, first column, start, end) of every piece of an n x n code's module bytes."""
+    return tuple((row, x0, row * n + x0, row * n + min(x0 + _PIECE, n))
+                 for row in range(n) for x0 in range(0, n, _PIECE))
+
+
+def _rects(y: int, x0: int, piece: bytes) -> str:
+    return " ".join(f"{x0 + m.start()} {y} {m.end() - m.start()} 1 re"
+                    for m in _DARK.finditer(piece))
 
 
 @dataclass(frozen=True)
 class QR:
     text: str
     size: int  # modules per side, without quiet zone
-    stride: int  # row length of the scanned image, quiet zone included
-    quiet: int
-    spans: tuple[tuple[int, int], ...]  # dark runs as (start, end) offsets in that image
+    modules: bytes  # size * size bytes, row by row: 0 dark, 255 light
 
     @classmethod
     def make(cls, text: str) -> QR:
         code = zxingcpp.create_barcode(text, _FORMAT, ec_level="M")
-        # With its quiet zone every row starts and ends light, so one regex pass over the whole
-        # image finds each row's dark runs and no run crosses a row boundary.
-        image = code.to_image(scale=1, add_quiet_zones=True)
-        stride = image.shape[1]
-        quiet = _quiet_zone()
-        spans = tuple(m.span() for m in _DARK.finditer(bytes(memoryview(image))))
-        return cls(text=text, size=stride - 2 * quiet, stride=stride, quiet=quiet, spans=spans)
+        image = code.to_image(scale=1, add_quiet_zones=False)
+        return cls(text=text, size=image.shape[1], modules=bytes(memoryview(image)))
 
     @cached_property
     def runs(self) -> tuple[tuple[int, int, int], ...]:
         """Horizontal dark runs as (x, y, length) in modules from the top-left module."""
+        n = self.size
         out = []
-        for start, end in self.spans:
-            y, x = divmod(start, self.stride)
-            out.append((x - self.quiet, y - self.quiet, end - start))
+        for y in range(n):
+            # a light byte after the row keeps runs from wrapping into the next row
+            for m in _DARK.finditer(self.modules[y * n : (y + 1) * n] + b"\xff"):
+                out.append((m.start(), y, m.end() - m.start()))
         return tuple(out)
 
     def pdf_path(self, x: float, y: float, size: float) -> str:
         """PDF operators painting the code black with its top-left corner at (x, y) in PDF
-        points (y measured from the bottom of the page), `size` points wide."""
-        s = size / self.size
-        key = (self.stride, self.quiet)
+        points (y measured from the bottom of the page), `size` points wide. One fill for the
+        whole code, so viewers show no seams between its rectangles."""
+        n, raw, cache = self.size, self.modules, _RECTS
+        if len(cache) > _RECTS_MAX:
+            cache.clear()
+        keys = [(row, x0, raw[a:b]) for row, x0, a, b in _pieces(n)]
         try:
-            body = " ".join([_RECT[key + span] for span in self.spans])
+            parts = [cache[k] for k in keys]
         except KeyError:
-            for (rx, ry, n), span in zip(self.runs, self.spans, strict=True):
-                _RECT[key + span] = f"{rx} {ry} {n} 1 re"
-            body = " ".join([_RECT[key + span] for span in self.spans])
+            for k in keys:
+                if k not in cache:
+                    cache[k] = _rects(*k)
+            parts = [cache[k] for k in keys]
+        s = size / n
+        body = " ".join(filter(None, parts))
         return f"q 0 g {s:.4f} 0 0 {-s:.4f} {x:.2f} {y:.2f} cm {body} f Q"
 
     def svg(self, *, module_px: int = 8, quiet: int = 4, title: str | None = None) -> str:
@@ -102,18 +118,6 @@ class QR:
     @cached_property
     def dark_modules(self) -> int:
         return sum(n for _, _, n in self.runs)
-
-
-_QUIET: list[int] = []
-
-
-def _quiet_zone() -> int:
-    if not _QUIET:
-        probe = zxingcpp.create_barcode("lyssna", _FORMAT, ec_level="M")
-        bare = probe.to_image(scale=1, add_quiet_zones=False).shape[1]
-        padded = probe.to_image(scale=1, add_quiet_zones=True).shape[1]
-        _QUIET.append((padded - bare) // 2)
-    return _QUIET[0]
 
 
 def _escape(text: str) -> str:
