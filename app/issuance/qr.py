@@ -86,14 +86,16 @@ class QR:
         body = " ".join(filter(None, parts))
         return f"q 0 g {s:.4f} 0 0 {-s:.4f} {x:.2f} {y:.2f} cm {body} f Q"
 
-    def svg(self, *, module_px: int = 8, quiet: int = 4, title: str | None = None) -> str:
+    def svg(self, *, module_px: int | None = 8, quiet: int = 4, title: str | None = None) -> str:
+        """`module_px=None` leaves the size to CSS (the SVG fills its container's width)."""
         total = self.size + 2 * quiet
         path = "".join(f"M{x + quiet} {y + quiet}h{n}v1h-{n}z" for x, y, n in self.runs)
         label = f"<title>{_escape(title)}</title>" if title else ""
+        size = (f'width="{total * module_px}" height="{total * module_px}"' if module_px
+                else 'width="100%"')
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {total} {total}" '
-            f'width="{total * module_px}" height="{total * module_px}" role="img" '
-            f'shape-rendering="crispEdges">{label}'
+            f'{size} role="img" shape-rendering="crispEdges">{label}'
             f'<rect width="{total}" height="{total}" fill="#fff"/>'
             f'<path fill="#000" d="{path}"/></svg>'
         )

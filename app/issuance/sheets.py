@@ -18,8 +18,10 @@ API for the staff pages and the CLI:
     card_svg(token, base_url=..., languages=..., locale_dir=...) -> str
         One card (QR + grouped URL + invitation) for messaging apps.
     screen_svg(tokens, index, base_url=...) -> str
-        "Show on screen": the QR of token `index` (0-based) as a big inline SVG with its grouped
-        URL as <title>; the page around it, and the next-code navigation, belong to the staff UI.
+        "Show on screen": the QR of token `index` (0-based) as an inline SVG that fills its
+        container's width (width="100%", square viewBox; cap it with CSS, e.g. max-inline-size),
+        with the URL as <title>. The page around it, the grouped address under it
+        (display_url) and the next-code navigation belong to the staff UI.
     respondent_url(base_url, token) / display_url(base_url, token)
         The URL a code encodes, and the same without scheme, grouped for typing.
 
@@ -483,6 +485,4 @@ def screen_svg(tokens: Sequence[str], index: int, *, base_url: str) -> str:
     if not 0 <= index < len(tokens):
         raise IndexError(index)
     url = respondent_url(base_url, tokens[index])
-    return QR.make(url).svg(module_px=10, quiet=4, title=url).replace(
-        ' width="', ' style="width:100%;height:auto;max-width:32rem" data-w="', 1
-    )
+    return QR.make(url).svg(module_px=None, quiet=4, title=url)

@@ -208,3 +208,22 @@ class TestNoPlaintextInTheDatabase:
         assert raw  # the scan really read the database
         for token in tokens:
             assert token.encode() not in raw
+
+
+class TestGonePage:
+    def test_the_410_is_rendered_as_a_page_that_says_what_to_do(self, settings):
+        from fastapi.testclient import TestClient
+
+        from app.main import create_app
+
+        app = create_app(settings)
+
+        def sheet() -> None:
+            raise OutputsGone()
+
+        app.add_api_route("/test-only/sheet", sheet)
+        with TestClient(app) as client:
+            response = client.get("/test-only/sheet", headers={"accept-language": "en"})
+        assert response.status_code == 410
+        assert "can no longer be downloaded" in response.text
+        assert "revoke this batch and create a new one" in response.text

@@ -37,7 +37,6 @@ from tests.issuance.pdftools import (
     page_text,
     render_page,
     to_unicode_maps,
-    tools,  # noqa: F401  (fixture)
 )
 
 BASE = "http://127.0.0.1:8000"
@@ -303,7 +302,8 @@ class TestCommandLine:
             assert session.execute(select(func.count()).select_from(Batch)).scalar_one() == 0
 
 
-def test_downloadable_until_is_printed_when_given(locale_dir, tmp_path, tools):  # noqa: F811
+@pytest.mark.usefixtures("tools")
+def test_downloadable_until_is_printed_when_given(locale_dir, tmp_path):
     until = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     pdf = sheet_pdf([new_token()], base_url=BASE, languages=[], locale_dir=locale_dir,
                     downloadable_until=until)

@@ -1,0 +1,3 @@
+"""Fixtures for the issuance tests: `tools` skips (or, in CI, fails) without poppler and zbar."""
+
+from tests.issuance.pdftools import tools  # noqa: F401
