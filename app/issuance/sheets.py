@@ -153,6 +153,10 @@ class _Layout:
         return cls(cols, rows, (PAGE_W - 2 * MARGIN) / cols, (PAGE_H - 2 * MARGIN) / rows, fold)
 
     @property
+    def side_by_side(self) -> bool:
+        return self.cols == 2 and not self.fold
+
+    @property
     def codes_per_page(self) -> int:
         return self.cols * self.rows // (2 if self.fold else 1)
 
@@ -171,12 +175,18 @@ class _Stamp:
     replayed at other places: every card carries the same invitation, so shaping it once per
     document instead of once per card is what makes a 5,000-card sheet fast."""
 
-    def __init__(self, pdf: FPDF, width: float, height: float, text: str, size: float):
+    def __init__(self, pdf: FPDF, width: float, height: float, text: str, size: float,
+                 *, wrap: bool = False, align: str = "C"):
+        """One centred line `height` mm high, or with `wrap` a paragraph of such lines."""
         contents = pdf.pages[pdf.page].contents
         start = len(contents)
         pdf.set_font("sans", size=size)
         pdf.set_xy(0, 0)
-        pdf.cell(width, height, text, align="C")
+        if wrap:
+            pdf.multi_cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+            height = pdf.get_y()
+        else:
+            pdf.cell(width, height, text, align=align)
         font = pdf.fonts["sans"]
         self.ops = f"BT /F{font.i} {size:.2f} Tf ET\n" + bytes(contents[start:]).decode("latin1")
         del contents[start:]
@@ -197,8 +207,14 @@ class _RawText:
 
     def centred(self, pdf: FPDF, text: str, x: float, y: float, width: float, height: float,
                 size: float) -> str:
-        text_w = sum(self.widths[c] for c in text) * size * 0.001 / pdf.k
-        left = x + (width - text_w) / 2
+        text_w = self.width(text, size, pdf)
+        return self.left(pdf, text, x + (width - text_w) / 2, y, height, size)
+
+    def width(self, text: str, size: float, pdf: FPDF) -> float:
+        return sum(self.widths[c] for c in text) * size * 0.001 / pdf.k
+
+    def left(self, pdf: FPDF, text: str, left: float, y: float, height: float,
+             size: float) -> str:
         baseline = y + 0.5 * height + 0.3 * size / pdf.k
         glyphs = self.font.escape_text("".join(self.glyphs[c] for c in text))
         return (f"BT /F{self.font.i} {size:.2f} Tf {left * pdf.k:.2f} "
@@ -247,6 +263,21 @@ def sheet_pdf(
     gap = 2.5  # light space around the code, on top of its own quiet zone cut by text
     qr_size = min(inner_w - 4,
                   layout.cell_h - 2 * pad - inv_h - host_stamp.height - token_h - 2 * gap)
+    side = layout.side_by_side
+    if side:  # 8 per page: the code on the left, the text in a column to its right
+        qr_size = 46.0
+        col_x = 4 + qr_size + 3
+        col_w = layout.cell_w - col_x - pad
+        room = layout.cell_h - 2 * pad - 2 - host_size * 0.42 - 2 * token_size * 0.45
+        for size in (8.0, 7.5, 7.0, 6.5, 6.0, 5.5, 5.0):  # the largest that fits the column
+            side_stamps = [
+                _Stamp(pdf, col_w, size * 0.44, text, size, wrap=True,
+                       align="R" if lang.direction == "rtl" else "L")
+                for lang, text in texts(languages, locale_dir, INVITATION)
+            ]
+            if sum(st.height + 1.5 for st in side_stamps) <= room:
+                break
+        side_host = _Stamp(pdf, col_w, host_size * 0.42, host, host_size, align="L")
     k = pdf.k
     slots = layout.slots()
     total = len(tokens)
@@ -260,6 +291,10 @@ def sheet_pdf(
         _cut_marks(pdf, layout)
         ops: list[str] = []
         for token, (x, y) in zip(chunk, slots, strict=False):
+            if side:
+                ops.extend(_side_card(pdf, raw, token, base_url, x, y, layout, qr_size, col_x,
+                                      col_w, side_stamps, side_host, token_size))
+                continue
             cy = y + pad
             for stamp in text_stamps:
                 ops.append(stamp.at(pdf, x + pad, cy))
@@ -280,6 +315,34 @@ def sheet_pdf(
         if progress is not None:
             progress(min(start + layout.codes_per_page, total), total)
     return bytes(pdf.output())
+
+
+def _side_card(pdf: FPDF, raw: _RawText, token: str, base_url: str, x: float, y: float,
+               layout: _Layout, qr_size: float, col_x: float, col_w: float,
+               stamps: list[_Stamp], host: _Stamp, token_size: float) -> list[str]:
+    """An 8-per-page card: the code on the left, invitations and address on the right, the
+    token over two lines of three groups."""
+    k = pdf.k
+    qy = y + (layout.cell_h - qr_size) / 2
+    ops = [QR.make(respondent_url(base_url, token)).pdf_path(
+        (x + 4) * k, (PAGE_H - qy) * k, qr_size * k)]
+    groups = grouped(token).split("-")
+    lines = ["-".join(groups[:3]) + "-", "-".join(groups[3:])]
+    usable = col_w - 2 * pdf.c_margin
+    token_size = min(token_size, *(usable / raw.width(line, 1.0, pdf) for line in lines))
+    line_h = token_size * 0.45
+    height = sum(st.height + 1.5 for st in stamps) + 2 + host.height + 2 * line_h
+    cy = y + max(3.0, (layout.cell_h - height) / 2)
+    for stamp in stamps:
+        ops.append(stamp.at(pdf, x + col_x, cy))
+        cy += stamp.height + 1.5
+    cy += 2
+    ops.append(host.at(pdf, x + col_x, cy))
+    cy += host.height
+    for line in lines:
+        ops.append(raw.left(pdf, line, x + col_x + pdf.c_margin, cy, line_h, token_size))
+        cy += line_h
+    return ops
 
 
 def _cover_panel(pdf: FPDF, stamps: list[_Stamp], invitations: int, x: float, y: float,
@@ -420,7 +483,7 @@ def card_png(token: str, *, base_url: str, languages: Sequence[Language],
             size -= 1
         lines.append((text, family, size, direction))
     top = 16 + sum(int(size * 1.6) for *_, size, _d in lines)
-    card = Image.new("L", (side, top + side + 110), 255)
+    card = Image.new("L", (side, top + side + 120), 255)
     draw = ImageDraw.Draw(card)
     y = 16
     for text, family, size, direction in lines:
@@ -429,10 +492,13 @@ def card_png(token: str, *, base_url: str, languages: Sequence[Language],
         draw.text(((side - w) / 2, y), text, font=font, fill=0, direction=direction)
         y += int(size * 1.6)
     card.paste(code_img, (0, top))
-    for i, (text, size) in enumerate(((host, 30), (code, 40))):
+    y = top + side
+    for text, size in ((host, 30), (code, 40)):
+        while size > 12 and draw.textlength(text, font=_card_font("sans", size)) > side - 24:
+            size -= 1
         font = _card_font("sans", size)
-        w = draw.textlength(text, font=font)
-        draw.text(((side - w) / 2, top + side + 4 + i * 46), text, font=font, fill=0)
+        draw.text(((side - draw.textlength(text, font=font)) / 2, y), text, font=font, fill=0)
+        y += int(size * 1.4)
     buf = io.BytesIO()
     card.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
