@@ -120,10 +120,14 @@ class TestEveryCodeDecodes:
         tokens = [new_token() for _ in range(3)]
         pdf = sheet_pdf(tokens, base_url=BASE, languages=[LANGUAGES["en"]],
                         locale_dir=locale_dir, per_page=per_page)
-        text = squash(page_text(pdf, 2, tmp_path)).replace("- ", "-")  # 8 per page: two lines
+        text = squash(page_text(pdf, 2, tmp_path))
         assert text.count("127.0.0.1:8000/r/") == 3
         for token in tokens:
-            assert grouped(token) in text
+            groups = grouped(token).split("-")
+            if per_page == 12:
+                assert grouped(token) in text
+            else:  # two lines of three groups (pdftotext joins a line-final dash)
+                assert "-".join(groups[:3]) in text and "-".join(groups[3:]) in text
             assert token not in text  # only the grouped form is printed
 
     def test_only_8_or_12_per_page(self, locale_dir):
