@@ -11,12 +11,19 @@ API for the staff pages and the CLI:
               per_page=12, fold=False, title="", downloadable_until=None,
               progress=None) -> bytes
         A4 PDF: page 1 is the hand-out guidance (Swedish + English, and each batch language
-        that has a translation), then the cards with cut marks, 8 or 12 per page. `fold=True`
-        makes fold-over cards (cover panel with the invitation, inner panel with the QR), half
-        as many per page. `progress(done, total)` is called after each page of cards.
+        whose catalog translates all of it), then the cards with cut marks: 12 per page (3 x 4,
+        invitation above the code, address below) or 8 (2 x 4, a bigger code with the text in
+        a column beside it). `fold=True` makes fold-over cards (cover panel with the
+        invitation above a dashed fold line, inner panel with the code), half as many per
+        page. `progress(done, total)` is called after each page of cards. CPU-bound (about
+        4 s of CPU for 5,000 cards, bench/sheets.py): call it from a worker thread
+        (`def` endpoint or asyncio.to_thread), not on the event loop.
+
     card_png(token, base_url=..., languages=..., locale_dir=...) -> bytes
     card_svg(token, base_url=..., languages=..., locale_dir=...) -> str
         One card (QR + grouped URL + invitation) for messaging apps.
+    card_message(token, base_url=..., languages=..., locale_dir=...) -> str
+        The invitation lines and the link, as text to send along with a card.
     screen_svg(tokens, index, base_url=...) -> str
         "Show on screen": the QR of token `index` (0-based) as an inline SVG that fills its
         container's width (width="100%", square viewBox; cap it with CSS, e.g. max-inline-size),
@@ -24,6 +31,14 @@ API for the staff pages and the CLI:
         (display_url) and the next-code navigation belong to the staff UI.
     respondent_url(base_url, token) / display_url(base_url, token)
         The URL a code encodes, and the same without scheme, grouped for typing.
+
+Typical download endpoint (the staff pages own routing, roles and the audit log):
+
+    now = datetime.now(UTC)
+    tokens = plaintext.batch_tokens(session, keys, batch, now)  # OutputsGone -> 410 page
+    pdf = sheet_pdf(tokens, base_url=settings.base_url, languages=chosen,
+                    locale_dir=settings.locale_dir, per_page=12,
+                    downloadable_until=plaintext.downloadable_until(session, batch, now))
 
 `languages` are app.i18n.locales.Language objects (the batch's chosen languages); each text
 goes through that language's gettext catalog in `locale_dir`, so untranslated languages fall
