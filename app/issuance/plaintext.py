@@ -8,8 +8,10 @@ server secret, which never sits in the database) into one `batch_secret` row tha
 `OutputsGone` (HTTP 410) and `purge_expired` deletes the row, so only the keyed hashes remain.
 Re-issuing means revoking the batch and issuing a new one.
 
-API for the staff pages (all keyword-free positional, `now` always passed in, timezone-aware):
+API for the staff pages (positional arguments; `now` always passed in, timezone-aware):
 
+    issue_batch(session, ..., plaintext_key=keys.token_plaintext,
+                download_hours=settings.token_download_hours)   # app/issuance/service.py
     store_tokens(session, key, batch_id, tokens, expires_at)  # called by issue_batch
     batch_tokens(session, keys, batch, now) -> list[str]       # raises OutputsGone (410)
     downloadable_until(session, batch, now) -> datetime | None # for the batch page
