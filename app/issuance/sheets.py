@@ -89,7 +89,8 @@ GUIDANCE = (
     _("Each code works once. You will only see how many codes have been used, never whose, and "
       "only after a delay."),
     _("\"Show on screen\" (one code at a time on your phone) lets you see who got which code. "
-      "The answers stay anonymous even then, but prefer shuffled cards when you can."),
+      "The answers stay anonymous even then, because a code cannot be used to read anyone's "
+      "answers and counts change only after a delay. Still, prefer shuffled cards when you can."),
 )
 FOLD_GUIDANCE = _("Fold-over cards: fold each card along the dashed line, with the code inside, "
                   "before shuffling.")
