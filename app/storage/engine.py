@@ -13,8 +13,19 @@ log = logging.getLogger("lyssna.storage")
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+        engine = _sqlite_engine(url)
+    else:
+        engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    event.listen(engine, "reset", _roll_back_on_return)
+    return engine
+
+
+def _roll_back_on_return(dbapi_conn, _record, state) -> None:  # type: ignore[no-untyped-def]
+    """After a failed COMMIT, SQLAlchemy considers the transaction ended and skips its own
+    rollback-on-return, so the connection went back to the pool still inside the transaction
+    and every later request on it failed. Rolling back an idle connection costs nothing."""
+    if state.transaction_was_reset and not state.terminate_only:
+        dbapi_conn.rollback()
 
 
 def _sqlite_engine(url: str) -> Engine:
