@@ -73,3 +73,59 @@ def scalar_rows(engine: Engine, sql: str, **params: object) -> list:
 def rows(engine: Engine, sql: str, **params: object) -> list:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(sql), params)]
+
+
+def raw_database_bytes(engine: Engine) -> bytes:
+    """Every byte the database keeps on disk for Lyssna, as an attacker with a copy of the data
+    directory reads it. SQLite: the database file and its -wal (and -shm). PostgreSQL: every
+    page of every table, index and TOAST table in the schema, through pageinspect (the buffer
+    cache, so nothing waits for a checkpoint); dead tuples included."""
+    if engine.dialect.name == "sqlite":
+        from pathlib import Path
+
+        path = Path(engine.url.database or "")
+        return b"".join(
+            p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()
+        )
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        relations = conn.execute(text("""
+            SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')
+            UNION
+            SELECT t.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_class t ON t.oid = c.reltoastrelid WHERE n.nspname = 'public'""")).scalars().all()
+        pages = []
+        for rel in relations:
+            pages += conn.execute(text(
+                "SELECT get_raw_page(CAST(:r AS text), 'main', g::int) FROM generate_series(0, "
+                "pg_relation_size(CAST(:r AS regclass)) / current_setting('block_size')::int - 1) g"
+            ), {"r": rel}).scalars().all()
+    return b"".join(bytes(p) for p in pages)
+
+
+def table_values(engine: Engine) -> bytes:
+    """Every value of every column of every table, as bytes (a logical dump)."""
+    from sqlalchemy import inspect
+
+    parts: list[bytes] = []
+    with engine.connect() as conn:
+        for table in inspect(engine).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        parts.append(bytes(value))
+                    else:
+                        parts.append(str(value).encode())
+    return b"\x00".join(parts)
+
+
+def find_needles(haystack: bytes, needles: dict[bytes, str]) -> list[str]:
+    """Which needles occur anywhere in the haystack (sliding window per needle length)."""
+    found = []
+    for length in {len(n) for n in needles}:
+        group = {n for n in needles if len(n) == length}
+        window = haystack
+        found += [needles[window[i:i + length]] for i in range(len(window) - length + 1)
+                  if window[i:i + length] in group]
+    return found
