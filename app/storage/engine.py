@@ -78,6 +78,7 @@ def unsafe_database_settings(engine: Engine) -> list[str]:
             value = conn.execute(text(f"SHOW {name}")).scalar_one()
             if str(value) in bad:
                 problems.append(f"{name} = {value}")
+        problems += _sampled_statement_logging(conn)
         archive = conn.execute(text("SHOW archive_mode")).scalar_one()
         if archive != "off":
             log.warning(
@@ -85,4 +86,21 @@ def unsafe_database_settings(engine: Engine) -> list[str]:
                 "within the backup window",
                 archive,
             )
+    return problems
+
+
+def _sampled_statement_logging(conn) -> list[str]:  # type: ignore[no-untyped-def]
+    """Sampling (PostgreSQL 13+) logs whole statements too: every statement of a sampled
+    transaction, or a sample of all statements when the sample threshold is 0."""
+    def setting(name: str) -> str | None:
+        return conn.execute(text("SELECT current_setting(:n, true)"), {"n": name}).scalar_one()
+
+    problems = []
+    rate = setting("log_transaction_sample_rate")
+    if rate is not None and float(rate) > 0:
+        problems.append(f"log_transaction_sample_rate = {rate}")
+    threshold = setting("log_min_duration_sample")
+    sample = setting("log_statement_sample_rate")
+    if threshold == "0" and sample is not None and float(sample) > 0:
+        problems.append(f"log_min_duration_sample = {threshold}")
     return problems
