@@ -34,7 +34,10 @@ def set_database(db_url: str) -> Iterator:
     name = make_url(db_url).database
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
+    changed: list[str] = []
+
     def set_(setting: str, value: str) -> None:
+        changed.append(setting)
         with admin.connect() as conn:
             conn.execute(text(f'ALTER DATABASE "{name}" SET {setting} = \'{value}\''))
 
@@ -42,7 +45,8 @@ def set_database(db_url: str) -> Iterator:
         yield set_
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" RESET ALL'))
+            for setting in changed:
+                conn.execute(text(f'ALTER DATABASE "{name}" RESET {setting}'))
         admin.dispose()
 
 

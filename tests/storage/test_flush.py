@@ -15,7 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlmodel import Session
 
 from app.issuance.tokens import token_hash
@@ -31,6 +31,7 @@ from tests.storage.helpers import (
     scalar_rows,
     start_draft,
     submit,
+    submit_in_order,
 )
 
 PERIOD = datetime.now(ZoneInfo("Europe/Stockholm")).strftime("%Y-%m")
@@ -42,9 +43,7 @@ def count(engine, table: str, where: str = "") -> int:
 
 def submit_many(engine, settings, n: int) -> list[str]:
     _, tokens = create_tokens(engine, settings, n)
-    service = respondent_service(settings)
-    for i, token in enumerate(tokens):
-        submit(engine, service, token, {MARKER_QUESTION: [marker(i)]})
+    submit_in_order(engine, respondent_service(settings), tokens)
     return tokens
 
 
@@ -96,7 +95,7 @@ class TestConcurrentFlushes:
             barrier = threading.Barrier(2)
             moved: list[int] = []
 
-            def run() -> None:
+            def run(barrier: threading.Barrier = barrier, moved: list[int] = moved) -> None:
                 barrier.wait()
                 moved.append(do_flush(engine, settings))
 

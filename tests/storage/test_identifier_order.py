@@ -31,7 +31,7 @@ from tests.storage.helpers import (
     respondent_service,
     rows,
     scalar_rows,
-    submit,
+    submit_in_order,
 )
 
 N = 500
@@ -65,9 +65,7 @@ def stored(request: pytest.FixtureRequest, sqlite_template: Path,
     engine = make_engine(url)
     try:
         _, tokens = create_tokens(engine, settings, N)
-        service = respondent_service(settings)
-        for i, token in enumerate(tokens):
-            submit(engine, service, token, {MARKER_QUESTION: [marker(i)]})
+        submit_in_order(engine, respondent_service(settings), tokens)
         # PostgreSQL: heap order; SQLite (WITHOUT ROWID): a plain scan walks the primary key.
         physical = " ORDER BY ctid" if engine.dialect.name == "postgresql" else ""
         inbox_before = [
