@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if problems:
             message = "unsafe PostgreSQL settings for anonymous answers: " + ", ".join(problems)
             if settings.environment == "production":
+                engine.dispose()  # do not leak the pool's connections when refusing to start
                 raise RuntimeError(message)
             log.warning(message)
         registry = Registry.from_directory(settings.questionnaire_dir)

@@ -76,9 +76,12 @@ class RespondentService:
             raise TokenError("malformed")
         return token, token_hash(self.keys.token_hmac, token)
 
-    def _load(self, session: Session, digest: bytes, *, lock: bool = False) -> tuple[Token, Batch]:
+    def _load(self, session: Session, digest: bytes, *, lock: bool = False,
+              refresh: bool = False) -> tuple[Token, Batch]:
         query = select(Token, Batch).join(Batch, Batch.id == Token.batch_id)  # type: ignore[arg-type]
         query = query.where(Token.hash == digest)
+        if refresh:
+            query = query.execution_options(populate_existing=True)
         if lock:
             query = query.with_for_update(of=Token)  # type: ignore[arg-type]
         row = session.execute(query).first()
@@ -150,6 +153,10 @@ class RespondentService:
         _, batch = self._load(session, digest)
         draft = session.get(Draft, digest)
         if draft is None:
+            # On PostgreSQL each statement sees the latest commits: a submit that won a race
+            # between the two reads above consumed the token and deleted the draft. Re-read the
+            # token so the respondent gets "already used", not "open your link again".
+            self._load(session, digest, refresh=True)
             raise TokenError("no_session")
         if not secrets.compare_digest(
             draft.device_hash, drafts.device_hash(self.keys.draft, device, digest)
