@@ -88,8 +88,8 @@ def language_from_scope(scope: Scope) -> str:
 class ErrorPages:
     """Last line of defence: an unexpected error becomes a 500 page in the user's language.
 
-    It logs the exception type and the route *template* (/r/{token}), never the URL, the client
-    address or the message, which could carry a token (ANONYMITY.md R10).
+    It logs the exception type and the route's *name* (open_link, page, ...), never the URL or
+    a path, the client address or the message, which could carry a token (ANONYMITY.md R10).
     """
 
     def __init__(self, app: ASGIApp):
@@ -110,7 +110,7 @@ class ErrorPages:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
-            route = getattr(scope.get("route"), "path", "?")
+            route = getattr(scope.get("route"), "name", "?")
             log.error("unhandled %s in %s %s", type(exc).__name__, scope.get("method"), route)
             if started:
                 return
