@@ -28,7 +28,7 @@ from app.respondent.answers import (
 )
 from app.respondent.service import IncompleteAnswers, RespondentService, Visit
 from app.storage.flush import flush
-from app.storage.session import EngineDep, SessionDep
+from app.storage.session import EngineDep, SessionDep, WriteSessionDep
 from app.web import render
 
 router = APIRouter()
@@ -36,7 +36,7 @@ TOKEN_COOKIE = "lyssna_t"
 DEVICE_COOKIE = "lyssna_d"
 
 
-def get_service(request: Request) -> RespondentService:
+async def get_service(request: Request) -> RespondentService:
     return request.app.state.respondents
 
 
@@ -70,7 +70,7 @@ def enter_code(request: Request, code: str | None = None) -> Response:
 
 @router.get("/r/{token}", name="open_link")
 def open_link(
-    request: Request, token: str, session: SessionDep, service: Service,
+    request: Request, token: str, session: WriteSessionDep, service: Service,
     device: DeviceCookie = None,
 ) -> Response:
     return _open(request, token, session, service, device, restart=False)
