@@ -27,7 +27,7 @@ from app.respondent.answers import (
 )
 from app.respondent.service import IncompleteAnswers, RespondentService, Visit
 from app.storage.flush import flush
-from app.storage.session import EngineDep, SessionDep, WriteSessionDep
+from app.storage.session import EngineDep, SessionDep, WriteSessionDep, as_writer
 from app.web import render
 
 router = APIRouter()
@@ -288,8 +288,8 @@ def submit(
     except IncompleteAnswers:
         return _redirect("/s/review")
     settings = request.app.state.settings
-    background.add_task(flush, engine, min_rows=settings.flush_min_rows,
-                        current_period=service.clock.period())
+    background.add_task(as_writer, request.app.state, flush, engine,
+                        min_rows=settings.flush_min_rows, current_period=service.clock.period())
     response = _redirect("/s/thanks")
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response

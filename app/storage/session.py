@@ -10,14 +10,15 @@ queue holds no worker thread, so waiting writers never starve the threadpool.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+T = TypeVar("T")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -72,6 +73,17 @@ async def _session(request: Request, *, write: bool) -> AsyncIterator[Session]:
     finally:
         if write:
             writers.lock.release()  # type: ignore[union-attr]
+
+
+async def as_writer(state: object, work: Callable[..., T], /, *args: object,
+                    **kwargs: object) -> T:
+    """Run blocking database work that writes (a flush after a submit) in a worker thread, in
+    the same queue as the write requests on SQLite."""
+    writers: Writers | None = getattr(state, "writers", None)
+    if writers is None:
+        return await run_in_threadpool(work, *args, **kwargs)
+    async with writers.lock:
+        return await run_in_threadpool(work, *args, **kwargs)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
