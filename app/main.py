@@ -22,6 +22,7 @@ from app.respondent.service import Clock, RespondentService
 from app.settings import Settings, get_settings
 from app.storage.engine import make_engine, unsafe_database_settings
 from app.storage.flush import flush
+from app.storage.session import Writers
 from app.web import EXCEPTION_HANDLERS, ErrorPages, LanguageMiddleware, SecurityHeaders
 
 log = logging.getLogger("lyssna")
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clock = Clock(ZoneInfo(settings.timezone))
         keys = Keys.from_secret(settings.secret_key)
         app.state.engine = engine
+        if engine.dialect.name == "sqlite":
+            app.state.writers = Writers(engine)
         app.state.clock = clock
         app.state.keys = keys
         app.state.registry = registry
