@@ -14,9 +14,22 @@ from app.main import create_app
 from app.models import AuditEvent, Batch, Token
 from app.storage.flush import flush
 from tests.factories import Respondent
-from tests.staff_factories import Staff, create_staff, intervention_id, municipality_id
+from tests.staff_factories import (  # noqa: F401
+    Staff,
+    cheap_hashing,
+    create_staff,
+    intervention_id,
+    municipality_id,
+)
 
 TODAY = date.today()
+
+
+@pytest.fixture
+def client(client):
+    """Staff pages default to Swedish; these tests read the English texts."""
+    client.headers["accept-language"] = "en"
+    return client
 
 
 def batch_form(engine, **overrides) -> dict:
