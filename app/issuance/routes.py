@@ -15,7 +15,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, select
 
 from app.auth import audit, csrf
-from app.auth.dependencies import Role, holds, require_roles, staff_language
+from app.auth.dependencies import (
+    Role,
+    holds,
+    municipality_scope,
+    require_roles,
+    staff_language,
+)
 from app.auth.routes import CSRF_MESSAGE
 from app.auth.web import render_staff
 from app.errors import NotFound
@@ -59,9 +65,12 @@ def channel_names() -> dict[str, str]:
 
 
 def visible_batch(session: Session, user: StaffUser, batch_id: int) -> Batch:
-    """The batch if this user may see it (admin: all; ambassador: their own), else 404."""
+    """The batch if this user may see it, else 404: admins see all; an ambassador sees their
+    own batches in the municipalities still assigned to them."""
     batch = session.get(Batch, batch_id)
-    if batch is None or not (holds(user, Role.admin) or batch.created_by == user.id):
+    scope = municipality_scope(user, Role.ambassador)
+    if batch is None or not (scope is None or (
+            batch.created_by == user.id and batch.municipality_id in scope)):
         raise NotFound()
     return batch
 
@@ -84,8 +93,10 @@ def batches(request: Request, session: SessionDep, user: Issuer) -> Response:
     query = select(Batch, Municipality.name, Intervention.name).join(
         Municipality, Municipality.id == Batch.municipality_id  # type: ignore[arg-type]
     ).join(Intervention, Intervention.id == Batch.intervention_id)  # type: ignore[arg-type]
-    if not holds(user, Role.admin):
-        query = query.where(Batch.created_by == user.id)
+    scope = municipality_scope(user, Role.ambassador)
+    if scope is not None:
+        query = query.where(Batch.created_by == user.id).where(
+            Batch.municipality_id.in_(scope))  # type: ignore[attr-defined]
     rows = session.exec(query.order_by(Batch.id.desc())).all()  # type: ignore[union-attr]
     counts = batch_counts(session, [b.id for b, _, _ in rows])  # type: ignore[misc]
     return render_staff(request, "issuance/list.html", {

@@ -276,6 +276,26 @@ class TestWhoSeesWhichBatch:
         assert existing.status_code == missing.status_code == 404
         assert existing.text == missing.text
 
+    def test_an_ambassador_moved_off_a_municipality_no_longer_sees_its_batches(
+            self, client, engine, linkoping_batch):
+        from sqlmodel import delete
+
+        from app.auth.service import grant_role
+        from app.models import StaffRole, StaffUser
+
+        with Session(engine) as session:
+            user = session.exec(select(StaffUser).where(
+                StaffUser.email == "amb@example.org")).one()
+            session.execute(delete(StaffRole).where(StaffRole.user_id == user.id))
+            session.expire_all()
+            grant_role(session, user=user, role="ambassador",
+                       municipality_id=municipality_id(engine, "motala"))
+            session.commit()
+        staff = Staff(client)
+        staff.login("amb@example.org")
+        assert staff.get(f"/staff/batches/{linkoping_batch}").status_code == 404
+        assert "Linkoping secret label" not in staff.get("/staff/batches").text
+
     def test_admin_sees_every_batch(self, client, engine, linkoping_batch):
         create_staff(engine, "admin@example.org", "admin")
         staff = Staff(client)
