@@ -10,6 +10,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.batch_secret import BatchSecret  # noqa: E402
 from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
@@ -33,6 +34,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Batch",
+    "BatchSecret",
     "Channel",
     "Draft",
     "Intervention",

@@ -12,6 +12,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -20,6 +22,7 @@ from sqlmodel import Session, select
 from app.main import create_app
 from app.models import Batch
 from app.settings import ROOT
+from tests.issuance.pdftools import TOOLS, decode, render_page
 from tests.staff_factories import PASSWORD, cheap_hashing, create_staff  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -72,12 +75,14 @@ def browser() -> Iterator[object]:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_ambassador_logs_in_and_creates_a_batch(server, browser, engine, size):
+def test_ambassador_logs_in_and_creates_a_batch(server, browser, engine, settings, size,
+                                                tmp_path):
     create_staff(engine, "amb@example.org", ("ambassador", "linkoping"))
     width, height = SIZES[size]
     SHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="en-GB", java_script_enabled=False)
+                                  locale="en-GB", java_script_enabled=False,
+                                  accept_downloads=True)
     page = context.new_page()
     page.goto(f"{server}/staff/batches/new")
     assert page.url.startswith(f"{server}/staff/login")
@@ -109,9 +114,37 @@ def test_ambassador_logs_in_and_creates_a_batch(server, browser, engine, size):
     main_text = page.locator("main").inner_text()
     assert "The batch is created." in main_text, main_text[:600]
     page.screenshot(path=SHOTS / f"staff-batch-created-{size}.png", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"batch page is {overflow}px wide at {width}px"
     with Session(engine) as session:
         batch = session.exec(select(Batch)).one()
     assert (batch.issued, batch.label, batch.languages) == (12, "Tuesday class", "sv,en")
+
+    # the printable sheet, downloaded through the page: its codes decode to this batch
+    with page.expect_download() as download:
+        page.click("text=PDF sheet to print")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    if all(shutil.which(t) for t in TOOLS):
+        from app.issuance.plaintext import batch_tokens
+        from app.keys import Keys
+
+        with Session(engine) as session:
+            codes = batch_tokens(session, Keys.from_secret(settings.secret_key), batch,
+                                 datetime.now(UTC))
+        decoded = decode(render_page(pdf, 2, tmp_path), tmp_path)
+        assert decoded and set(decoded) <= {f"{server}/r/{c}" for c in codes}
+
+    # show on screen: one big code, next code on tap
+    page.click("text=Show on screen")
+    page.wait_for_url(f"{server}/staff/batches/{batch.id}/screen/1")
+    page.screenshot(path=SHOTS / f"staff-screen-{size}.png", full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"screen page is {overflow}px wide at {width}px"
+    box = page.locator(".qr svg").bounding_box()
+    assert box and box["width"] >= min(width - 40, 300)
+    page.click(".qr")
+    page.wait_for_url(f"{server}/staff/batches/{batch.id}/screen/2")
 
     page.goto(f"{server}/staff/batches")
     assert "Tuesday class" in page.content()
