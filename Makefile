@@ -21,8 +21,8 @@ install: $(STAMP)  ## create .venv and install the project with its test tools
 migrate: install  ## migrate the database (SQLite in var/ by default)
 	$(BIN)/lyssna migrate
 
-demo: migrate  ## seed the demo region
-	$(BIN)/lyssna demo
+demo: migrate  ## seed the demo region and 3,000 demo responses (closed past months)
+	$(BIN)/lyssna demo --responses 3000
 
 run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
 	@$(BIN)/python -m app.devhelp
@@ -40,8 +40,9 @@ test-fast: install  ## the suite without browser tests
 lint: install  ## ruff
 	$(BIN)/ruff check app tests bench migrations
 
-bench: install system-deps  ## print the respondent-path benchmark figures
+bench: install system-deps  ## print the respondent-path and results benchmark figures
 	$(BIN)/python bench/respondent.py
+	$(BIN)/python bench/results.py --responses 100000
 
 clean:  ## remove the virtualenv, the database and test output
 	rm -rf $(VENV) var test-output

@@ -76,12 +76,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     from app.pages.routes import router as pages_router
+    from app.reports.api import install_openapi
+    from app.reports.api import router as results_api_router
+    from app.reports.routes import router as results_router
     from app.respondent.routes import router as respondent_router
 
     app.include_router(respondent_router)
     app.include_router(pages_router)
+    app.include_router(results_router)
+    app.include_router(results_api_router)
+    install_openapi(app)
+    app.state.results_cache = {}
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def close_due_periods(app: FastAPI, settings: Settings) -> None:
+    """Close the last month once it has ended and its grace period has passed (ANONYMITY.md
+    B.5.5); the flush that closing needs runs first, inside close_and_freeze."""
+    from sqlmodel import Session
+
+    from app.reports.service import due_for_closing
+    from app.storage.flush import close_and_freeze
+
+    today = app.state.clock.today()
+    with Session(app.state.engine) as session:
+        due = due_for_closing(session, today_month=today.strftime("%Y-%m"), day=today.day,
+                              grace_days=settings.period_grace_days)
+    if due:
+        close_and_freeze(app.state.engine, period=due, registry=app.state.registry,
+                         current_period=app.state.clock.period())
+        log.info("closed period %s", due)
 
 
 async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
@@ -96,5 +121,6 @@ async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
                 min_rows=settings.flush_min_rows,
                 current_period=app.state.clock.period(),
             )
+            await asyncio.to_thread(close_due_periods, app, settings)
         except Exception as exc:  # keep the loop alive; the next round retries
             log.error("flush failed: %s", type(exc).__name__)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     flush_min_rows: int = Field(default=10, ge=1)
     flush_check_seconds: float = Field(default=60.0, gt=0)
     min_group_size: int = Field(default=5, ge=5)
+    period_grace_days: int = Field(default=7, ge=0)
     token_days_valid: int = Field(default=60, ge=1)
     draft_days: int = Field(default=30, ge=1)
     timezone: str = "Europe/Stockholm"

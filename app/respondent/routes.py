@@ -13,15 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.errors import NotFound, TokenError
 from app.i18n.locales import LANGUAGES, negotiate
 from app.issuance.tokens import normalise
 from app.questionnaires.schema import DONT_KNOW, PREFER_NOT
 from app.respondent.answers import (
-    allows_dont_know,
     missing_required,
     read_page,
     visible_questions,
