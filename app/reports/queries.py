@@ -154,7 +154,7 @@ def structure_counts(session: Session, *, questionnaire_id: str, version: int,
         rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
         rc.value.in_(["", "*", "issued"]),  # type: ignore[attr-defined]
     )
-    return list(session.execute(query).all())
+    return list(session.connection().execute(query).all())
 
 
 def value_counts(session: Session, *, questionnaire_id: str, version: int,
@@ -169,7 +169,7 @@ def value_counts(session: Session, *, questionnaire_id: str, version: int,
         rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
         rc.dim == dim, rc.question != "", rc.value != "*",
     )
-    return list(session.execute(query).all())
+    return list(session.connection().execute(query).all())
 
 
 # -- writing synthetic data (demo) ------------------------------------------------------------

@@ -33,7 +33,7 @@ from app.questionnaires.schema import (
 from app.reports import periods, queries
 from app.reports.lattice import LatticeError, Query
 from app.reports.statistics import mean_ci, wilson
-from app.reports.suppression import REGION, Node, Relation, suppress
+from app.reports.suppression import REGION, Node, Relation, plan, suppress
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
         for t in times[month]:
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
-    stages = _nodes_and_stages(sorted(areas), sorted(slices), months, watermark)
+    stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
     hidden_n = suppress(n, stages, k)
     hidden_items = {
         q.id: suppress(bases[q.id], stages, k, hidden=hidden_n)
@@ -265,9 +265,9 @@ def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
     areas = sorted({a for a, _t, _d, _v in all_nodes} | {REGION})
     slices = sorted({(d, v) for _a, _t, d, v in all_nodes} | {("all", "")})
     months = [m for m in periods.months_of(year) if m <= watermark]
-    stages = _nodes_and_stages(areas, slices, months, watermark)
+    stages = plan(_nodes_and_stages(areas, slices, months, watermark))
     invisible = frozenset(
-        node for nodes, _r in stages for node in nodes if not viewer.sees(node[0])
+        node for stage in stages for node in stage.nodes if not viewer.sees(node[0])
     )
     hidden_n = suppress(region.n, stages, k, hidden=region.hidden_n, invisible=invisible)
     hidden_items = {

@@ -25,16 +25,36 @@ Node = tuple[int, str, str, str]  # (area, period, dim, dim value); area 0 = the
 REGION = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: relations are built once per table
 class Relation:
     total: Node
     parts: tuple[Node, ...]
     geographic: bool = False
 
 
+@dataclass
+class Stage:
+    nodes: set[Node]  # the nodes this stage may hide (earlier stages' nodes are frozen)
+    relations: list[Relation]
+    by_node: dict[Node, list[Relation]]
+
+
+def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
+    """Index the relations once; the plan is shared by every statistic of a table."""
+    out, fixed = [], set()
+    for nodes, relations in stages:
+        by_node: dict[Node, list[Relation]] = defaultdict(list)
+        for relation in relations:
+            for node in (relation.total, *relation.parts):
+                by_node[node].append(relation)
+        out.append(Stage(nodes - fixed, relations, dict(by_node)))
+        fixed |= nodes
+    return out
+
+
 def suppress(
     values: dict[Node, int],
-    stages: Iterable[tuple[set[Node], list[Relation]]],
+    stages: list[Stage],
     k: int,
     *,
     hidden: Iterable[Node] = (),
@@ -43,20 +63,21 @@ def suppress(
     """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell)."""
     hidden_set = set(hidden) | set(invisible)
     hidden_set |= {node for node, value in values.items() if 0 < value < k}
-    fixed: set[Node] = set()
-    for nodes, relations in stages:
-        _fixpoint(values, relations, nodes - fixed, k, hidden_set, invisible)
-        fixed |= nodes
+    for stage in stages:
+        _fixpoint(values, stage, k, hidden_set, invisible)
     return hidden_set - set(invisible)
 
 
-def _fixpoint(values: dict[Node, int], relations: list[Relation], free: set[Node], k: int,
-              hidden: set[Node], invisible: frozenset[Node]) -> None:
-    by_node: dict[Node, list[Relation]] = defaultdict(list)
-    for relation in relations:
-        for node in (relation.total, *relation.parts):
-            by_node[node].append(relation)
-    work = [r for r in relations if r.total in hidden or any(p in hidden for p in r.parts)]
+def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
+              invisible: frozenset[Node]) -> None:
+    by_node, free = stage.by_node, stage.nodes
+    seen: set[Relation] = set()
+    work = []
+    for node in hidden:
+        for relation in by_node.get(node, ()):
+            if relation not in seen:
+                seen.add(relation)
+                work.append(relation)
     queued = set(work)
     while work:
         relation = work.pop()
@@ -65,7 +86,7 @@ def _fixpoint(values: dict[Node, int], relations: list[Relation], free: set[Node
         if node is None:
             continue
         hidden.add(node)
-        for other in by_node[node]:
+        for other in by_node.get(node, ()):
             if other not in queued:
                 queued.add(other)
                 work.append(other)
