@@ -144,7 +144,8 @@ def issued_in(session: Session, period: str) -> list[dict[str, object]]:
 
 def structure_counts(session: Session, *, questionnaire_id: str, version: int,
                      intervention_id: int, months: Sequence[str]) -> list[tuple]:
-    """Cell sizes, item bases and issued counts of every dimension: what suppression needs."""
+    """Every frozen count of one intervention over some months, in every dimension: cell
+    sizes, item bases, answer-code counts and issued tokens (what suppression needs)."""
     if not months:
         return []
     rc = ResultCount
@@ -152,7 +153,6 @@ def structure_counts(session: Session, *, questionnaire_id: str, version: int,
                    rc.value, rc.n).where(
         rc.questionnaire_id == questionnaire_id, rc.questionnaire_version == version,
         rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
-        rc.value.in_(["", "*", "issued"]),  # type: ignore[attr-defined]
     )
     return list(session.connection().execute(query).all())
 

@@ -33,7 +33,7 @@ from app.questionnaires.schema import (
 from app.reports import periods, queries
 from app.reports.lattice import LatticeError, Query
 from app.reports.statistics import mean_ci, wilson
-from app.reports.suppression import REGION, Node, Relation, plan, suppress
+from app.reports.suppression import REGION, Node, Relation, plan, suppress, suppress_item
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,7 @@ class Structure:
     bases: dict[str, dict[Node, int]]
     hidden_n: set[Node]
     hidden_items: dict[str, set[Node]]
+    families: dict[str, list[dict[Node, int]]]  # per item: base, then each answer code
 
 
 def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: list[str],
@@ -233,6 +234,8 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     n: dict[Node, int] = defaultdict(int)
     issued: dict[Node, int] = defaultdict(int)
     bases: dict[str, dict[Node, int]] = defaultdict(lambda: defaultdict(int))
+    codes: dict[str, dict[str, dict[Node, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))
     times = {m: _times(m, watermark) for m in months}
     areas, slices = {REGION}, {("all", "")}
     for muni, month, dim, dim_value, question, value, count in rows:
@@ -243,18 +246,18 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
         elif value == "*":
             target = bases[question]
         else:
-            continue
+            target = codes[question][value]
         for t in times[month]:
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
     hidden_n = suppress(n, stages, k)
-    hidden_items = {
-        q.id: suppress(bases[q.id], stages, k, hidden=hidden_n)
-        for q in questionnaire.questions() if not isinstance(q, FreeText)
-    }
-    return Structure(dict(n), dict(issued), {q: dict(v) for q, v in bases.items()},
-                     hidden_n, hidden_items)
+    families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(codes[q.id].items())]
+                for q in questionnaire.questions() if not isinstance(q, FreeText)}
+    hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n)
+                    for q, f in families.items()}
+    return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
+                     hidden_n, hidden_items, families)
 
 
 def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
@@ -271,11 +274,12 @@ def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
     )
     hidden_n = suppress(region.n, stages, k, hidden=region.hidden_n, invisible=invisible)
     hidden_items = {
-        q: suppress(region.bases.get(q, {}), stages, k,
-                    hidden=region.hidden_items[q] | hidden_n, invisible=invisible)
+        q: suppress_item(region.families[q], stages, k,
+                         hidden=region.hidden_items[q] | hidden_n, invisible=invisible)
         for q in region.hidden_items
     }
-    return Structure(region.n, region.issued, region.bases, hidden_n, hidden_items)
+    return Structure(region.n, region.issued, region.bases, hidden_n, hidden_items,
+                     region.families)
 
 
 # -- the gate --------------------------------------------------------------------------------
@@ -398,9 +402,10 @@ def _value_counts(session: Session, questionnaire: Questionnaire, intervention_i
     for muni, month, dim_value, question, value, count in rows:
         for t in times[month]:
             for a in (muni, REGION):
-                node = (a, t, dim, dim_value)
-                if node in wanted:
-                    out[(node, question)][value] += count
+                # A breakdown's parts add up to its total (all = sum of languages).
+                for node in {(a, t, dim, dim_value), (a, t, "all", "")}:
+                    if node in wanted:
+                        out[(node, question)][value] += count
     return out
 
 

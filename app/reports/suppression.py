@@ -59,10 +59,14 @@ def suppress(
     *,
     hidden: Iterable[Node] = (),
     invisible: frozenset[Node] = frozenset(),
+    primary: bool = True,
 ) -> set[Node]:
-    """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell)."""
+    """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell).
+    Without `primary`, small values are not hidden for being small (an option count in a
+    visible item), only for what their relations would give away."""
     hidden_set = set(hidden) | set(invisible)
-    hidden_set |= {node for node, value in values.items() if 0 < value < k}
+    if primary:
+        hidden_set |= {node for node, value in values.items() if 0 < value < k}
     for stage in stages:
         _fixpoint(values, stage, k, hidden_set, invisible)
     return hidden_set - set(invisible)
@@ -129,3 +133,19 @@ def _repair(values: dict[Node, int], relation: Relation, free: set[Node], k: int
     if smallest is not None:
         return smallest
     return total if total_free else None
+
+
+def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, *,
+                  hidden: Iterable[Node], invisible: frozenset[Node] = frozenset()) -> set[Node]:
+    """Joint suppression of one item: its base (first family, with the primary rule) and each
+    answer code's count (the others), all hidden together, iterated until no family needs
+    more. Protects distributions, means (score sums) and "prefer not to answer" counts, not
+    only the base."""
+    hidden_set = set(hidden)
+    while True:
+        before = len(hidden_set)
+        for i, values in enumerate(families):
+            hidden_set |= suppress(values, stages, k, hidden=hidden_set, invisible=invisible,
+                                   primary=i == 0)
+        if len(hidden_set) == before:
+            return hidden_set
