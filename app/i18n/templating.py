@@ -13,9 +13,8 @@ from starlette.templating import Jinja2Templates
 from app.i18n.locales import LANGUAGES, Language, get_language, load_translations
 
 _language: ContextVar[Language] = ContextVar("language", default=LANGUAGES["sv"])
-_translations: ContextVar[NullTranslations] = ContextVar(
-    "translations", default=NullTranslations()
-)
+_translations: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
+_NULL = NullTranslations()
 
 
 class I18n:
@@ -28,21 +27,34 @@ class I18n:
         _translations.set(load_translations(self.locale_dir, lang.babel))
         return lang
 
+    def activate_staff(self, code: str | None) -> Language:
+        """Staff pages: Swedish or English (else English), from the `staff` domain."""
+        from app.i18n.staff import FALLBACK, STAFF_LANGUAGES, staff_translations
+
+        lang = get_language(code if code in STAFF_LANGUAGES else FALLBACK)
+        _language.set(lang)
+        _translations.set(staff_translations(self.locale_dir, lang.babel))
+        return lang
+
 
 def current_language() -> Language:
     return _language.get()
 
 
+def _active() -> NullTranslations:
+    return _translations.get() or _NULL
+
+
 def gettext(message: str) -> str:
-    return _translations.get().gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.get().ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _translations.get().pgettext(context, message)
+    return _active().pgettext(context, message)
 
 
 _ = gettext

@@ -15,11 +15,25 @@ from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
 from app.models.results import ApiToken, ClosedPeriod, ResultCount  # noqa: E402
+from app.models.staff import (  # noqa: E402
+    AuditEvent,
+    LoginFailure,
+    PasswordToken,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+)
 from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
 
 __all__ = [
     "Answer",
     "ApiToken",
+    "AuditEvent",
+    "LoginFailure",
+    "PasswordToken",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
     "Batch",
     "Channel",
     "ClosedPeriod",

@@ -55,6 +55,6 @@ class ApiToken(SQLModel, table=True):
     hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
     prefix: str = Field(max_length=12)
     name: str = Field(max_length=100)
-    user_id: int | None = Field(default=None, index=True)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
     created_at: datetime
     revoked: bool = False

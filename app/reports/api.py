@@ -35,7 +35,7 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def create_token(session: Session, *, name: str, user_id: int | None,
+def create_token(session: Session, *, name: str, user_id: int,
                  now: datetime) -> tuple[ApiToken, str]:
     """A new bearer token; the plain text is returned once and never stored."""
     token = PREFIX + secrets.token_urlsafe(32)
@@ -46,7 +46,7 @@ def create_token(session: Session, *, name: str, user_id: int | None,
     return row, token
 
 
-def revoke_token(session: Session, *, token_id: int, user_id: int | None) -> None:
+def revoke_token(session: Session, *, token_id: int, user_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is not None and row.user_id == user_id:
         row.revoked = True
@@ -63,7 +63,7 @@ def api_viewer(session: SessionDep,
     ).scalar_one_or_none()
     if row is None or row.revoked:
         return None
-    return viewer_for_user(row.user_id)
+    return viewer_for_user(session, row.user_id)
 
 
 ApiViewer = Annotated[Viewer | None, Depends(api_viewer)]

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
+from app.auth import audit, csrf
+from app.auth.dependencies import Forbidden, staff_language
+from app.auth.web import render_staff
 from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
+from app.models import ApiToken, Intervention, StaffUser
 from app.questionnaires.schema import SOURCE_LANGUAGE, Likert
 from app.reports import charts, export, periods
 from app.reports.api import create_token, now, revoke_token
 from app.reports.lattice import LatticeError, parse_query
 from app.reports.service import Publication, option_codes, publication
-from app.reports.viewer import ViewerDep
+from app.reports.viewer import ResultsUser, ViewerDep
 from app.storage.session import SessionDep
-from app.web import render
 
-router = APIRouter(prefix="/results")
+router = APIRouter(prefix="/results", dependencies=[Depends(staff_language)])
 
 
 def _publication(request: Request, session: SessionDep, viewer: ViewerDep,
@@ -31,46 +35,50 @@ def _publication(request: Request, session: SessionDep, viewer: ViewerDep,
 
 
 def _refused(request: Request, exc: LatticeError) -> Response:
-    return render(request, "reports/refused.html", {"message": exc.message},
-                  status_code=exc.status_code)
+    return render_staff(request, "reports/refused.html", {"message": exc.message},
+                        status_code=exc.status_code)
 
 
 @router.get("", name="results_index")
 def index(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    from sqlalchemy import select
-
-    from app.models import Intervention
-
     interventions = list(session.execute(select(Intervention).order_by(Intervention.name))
                          .scalars())
-    return render(request, "reports/index.html", {"interventions": interventions})
+    return render_staff(request, "reports/index.html", {"interventions": interventions})
 
 
 @router.get("/api-tokens", name="api_tokens")
-def api_tokens(request: Request, session: SessionDep, viewer: ViewerDep) -> Response:
-    return _tokens_page(request, session, created=None)
+def api_tokens(request: Request, session: SessionDep, viewer: ViewerDep,
+               user: ResultsUser) -> Response:
+    return _tokens_page(request, session, user, created=None)
 
 
 @router.post("/api-tokens", name="api_tokens_create")
-async def api_tokens_create(request: Request, session: SessionDep,
-                            viewer: ViewerDep) -> Response:
+async def api_tokens_create(request: Request, session: SessionDep, viewer: ViewerDep,
+                            user: ResultsUser) -> Response:
     form = await request.form()
+    if not csrf.valid(request, str(form.get(csrf.FIELD, ""))):
+        raise Forbidden()
+    assert user.id is not None
     if form.get("revoke"):
-        revoke_token(session, token_id=int(str(form["revoke"])), user_id=None)
-        return _tokens_page(request, session, created=None)
+        revoke_token(session, token_id=int(str(form["revoke"])), user_id=user.id)
+        audit.record(session, user_id=user.id, action="api_token_revoke",
+                     target=str(form["revoke"]), now=now())
+        return _tokens_page(request, session, user, created=None)
     name = str(form.get("name", "")).strip() or _("API token")
-    _row, token = create_token(session, name=name, user_id=None, now=now())
-    return _tokens_page(request, session, created=token)
+    row, token = create_token(session, name=name, user_id=user.id, now=now())
+    audit.record(session, user_id=user.id, action="api_token_create",
+                 target=f"{row.prefix}… {name}", now=now())
+    return _tokens_page(request, session, user, created=token)
 
 
-def _tokens_page(request: Request, session: SessionDep, created: str | None) -> Response:
-    from sqlalchemy import select
-
-    from app.models import ApiToken
-
-    tokens = list(session.execute(select(ApiToken).where(ApiToken.revoked.is_(False))  # type: ignore[attr-defined]
-                                  .order_by(ApiToken.id)).scalars())
-    return render(request, "reports/api_tokens.html", {"tokens": tokens, "created": created})
+def _tokens_page(request: Request, session: SessionDep, user: StaffUser,
+                 created: str | None) -> Response:
+    tokens = list(session.execute(
+        select(ApiToken).where(ApiToken.user_id == user.id,
+                               ApiToken.revoked.is_(False))  # type: ignore[attr-defined]
+        .order_by(ApiToken.id)).scalars())
+    return render_staff(request, "reports/api_tokens.html",
+                        {"tokens": tokens, "created": created})
 
 
 @router.get("/{intervention}", name="results_page")
@@ -80,7 +88,7 @@ def page(request: Request, session: SessionDep, viewer: ViewerDep,
         pub = _publication(request, session, viewer, intervention)
     except LatticeError as exc:
         return _refused(request, exc)
-    return render(request, "reports/page.html", {
+    return render_staff(request, "reports/page.html", {
         "pub": pub, "items": _items(pub), "query_string": request.url.query,
         "pct": _pct, "num": _num, "period_choices": period_choices(pub.closed),
     })

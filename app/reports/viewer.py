@@ -1,30 +1,49 @@
-"""Who is looking at results: the `Viewer` a request's routes get from one dependency.
+"""Who is looking at results: the `Viewer` every results route gets from one dependency.
 
-Until staff accounts exist (issue 4) the web pages show the region view in development and
-refuse in production; `app/auth/dependencies.py` replaces this with the signed-in user's roles
-(analyst: own municipalities + the region under the cross-authorisation rule; regional analyst
-and admin: the region).
+Analysts see their own municipalities and the region total (under the cross-authorisation
+rule); regional analysts and admins see the whole region. Nobody else sees results.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from sqlmodel import Session
 
-from app.errors import LyssnaError
+from app.auth.dependencies import Forbidden, Role, holds, municipality_scope, require_roles
+from app.models import StaffUser
 from app.reports.service import REGION_VIEWER, Viewer
 
+RESULT_ROLES = (Role.admin, Role.regional_analyst, Role.analyst)
 
-def current_viewer(request: Request) -> Viewer:
-    if request.app.state.settings.environment == "development":
+
+def viewer_of(user: StaffUser) -> Viewer | None:
+    if holds(user, Role.admin, Role.regional_analyst):
         return REGION_VIEWER
-    raise LyssnaError("forbidden", 403)
+    scope = municipality_scope(user, Role.analyst)
+    if scope is None:
+        return REGION_VIEWER
+    return Viewer(frozenset(scope)) if scope else None
 
 
-def viewer_for_user(user_id: int | None) -> Viewer:
-    """The viewer behind an API token's owner (the region until staff roles exist)."""
-    return REGION_VIEWER
+ResultsUser = Annotated[StaffUser, Depends(require_roles(*RESULT_ROLES))]
+
+
+def current_viewer(user: ResultsUser) -> Viewer:
+    viewer = viewer_of(user)
+    if viewer is None:
+        raise Forbidden()
+    return viewer
+
+
+def viewer_for_user(session: Session, user_id: int) -> Viewer | None:
+    """The viewer behind an API token: its owner's roles now, so a removed role stops the
+    token's access at once."""
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        return None
+    return viewer_of(user)
 
 
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]

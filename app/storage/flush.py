@@ -109,5 +109,10 @@ def close_and_freeze(engine: Engine, *, period: str, registry: object,
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         closed = close_period(session, period=period, registry=registry,  # type: ignore[arg-type]
                               now=datetime.now(UTC))
+        if closed:
+            from app.auth import audit
+
+            audit.record(session, user_id=None, action="period_close",
+                         target=", ".join(closed), now=datetime.now(UTC))
         session.commit()
     return closed

@@ -1,7 +1,7 @@
-"""results
+"""results: frozen counts, closed periods, API tokens
 
 Revision ID: ef65ab0eb43d
-Revises: 5e3c523800a0
+Revises: f7dcd08d1e8d
 Create Date: 2026-11-27 13:07:40.202766
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = 'ef65ab0eb43d'
-down_revision: str | None = '5e3c523800a0'
+down_revision: str | None = 'f7dcd08d1e8d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -25,9 +25,10 @@ def upgrade() -> None:
     sa.Column('hash', sa.LargeBinary(length=32), nullable=False),
     sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['staff_user.id'], name=op.f('fk_api_token_user_id_staff_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('hash', name=op.f('uq_api_token_hash'))
     )

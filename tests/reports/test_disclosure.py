@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlmodel import Session
 
-from app.main import create_app
-from app.models import Municipality
-from app.reports.service import Viewer
-from app.reports.viewer import current_viewer
-from app.settings import Settings
+from tests.reports.conftest import logged_in
 from tests.reports.helpers import Cell, all_formats, close, from_json, seed
 
 MUNICIPALITIES = ["boxholm", "finspang", "kinda", "linkoping", "mjolby", "motala",
@@ -24,19 +15,6 @@ MUNICIPALITIES = ["boxholm", "finspang", "kinda", "linkoping", "mjolby", "motala
 @pytest.fixture
 def database_url(db_url: str) -> str:
     return db_url
-
-
-def _client(settings: Settings, viewer: Viewer | None = None) -> Iterator[TestClient]:
-    app = create_app(settings)
-    if viewer is not None:
-        app.dependency_overrides[current_viewer] = lambda: viewer
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    yield from _client(settings)
 
 
 def _all(formats: dict[str, dict]) -> set:
@@ -120,11 +98,8 @@ class TestCrossAuthorisation:
         seed(engine, [Cell(municipality="linkoping", count=20),
                       Cell(municipality="motala", count=3)])
         close(engine, "2026-01")
-        with Session(engine) as session:
-            ids = {m.slug: m.id for m in session.execute(select(Municipality)).scalars()}
-        analyst = Viewer(frozenset({ids["linkoping"]}))
         url = "/results/so/download?by=municipality&period=2026-01&format=json"
-        for client in _client(settings, analyst):
+        for client in logged_in(settings, engine, "a@example.org", ("analyst", "linkoping")):
             seen = from_json(client.get(url).content)
             own = seen[("linkoping", "2026-01", "", "responses")]
             region = seen[("region", "2026-01", "", "responses")]
@@ -150,10 +125,7 @@ class TestCrossAuthorisation:
                       Cell(municipality="motala", count=7),
                       Cell(municipality="norrkoping", count=9)])
         close(engine, "2026-01")
-        with Session(engine) as session:
-            ids = {m.slug: m.id for m in session.execute(select(Municipality)).scalars()}
-        analyst = Viewer(frozenset({ids["linkoping"]}))
-        for client in _client(settings, analyst):
+        for client in logged_in(settings, engine, "a@example.org", ("analyst", "linkoping")):
             seen = from_json(client.get(
                 "/results/so/download?period=2026-01&format=json").content)
             assert seen[("region", "2026-01", "", "responses")] == 36

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.reports.helpers import Cell, close, seed
+from tests.staff_factories import Staff
 
 REFUSED = [
     "by=language&by=channel",
@@ -35,7 +36,7 @@ def closed_month(engine):
 
 @pytest.fixture
 def token(client):
-    page = client.post("/results/api-tokens", data={"name": "bi"})
+    page = Staff(client).post("/results/api-tokens", {"name": "bi"}, form_url="/results/api-tokens")
     return re.search(r"<code>(lys_[^<]+)</code>", page.text).group(1)
 
 
@@ -95,7 +96,8 @@ class TestApiAuth:
         with Session(engine) as session:
             row = session.execute(select(ApiToken)).scalar_one()
             assert token.encode() not in row.hash and row.prefix == token[:10]
-        client.post("/results/api-tokens", data={"revoke": str(row.id)})
+        Staff(client).post("/results/api-tokens", {"revoke": str(row.id)},
+                           form_url="/results/api-tokens")
         again = client.get("/api/v1/results/so", headers={"authorization": f"Bearer {token}"})
         assert again.status_code == 401
 
