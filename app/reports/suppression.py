@@ -60,6 +60,7 @@ def suppress(
     hidden: Iterable[Node] = (),
     invisible: frozenset[Node] = frozenset(),
     primary: bool = True,
+    changed: set[Node] | None = None,
 ) -> set[Node]:
     """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell).
     Without `primary`, small values are not hidden for being small (an option count in a
@@ -67,18 +68,24 @@ def suppress(
     hidden_set = set(hidden) | set(invisible)
     if primary:
         hidden_set |= {node for node, value in values.items() if 0 < value < k}
+    if primary:
+        changed = None
     for stage in stages:
-        _fixpoint(values, stage, k, hidden_set, invisible)
+        _fixpoint(values, stage, k, hidden_set, invisible,
+                  None if changed is None else changed | (hidden_set - set(hidden)))
     return hidden_set - set(invisible)
 
 
 def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
-              invisible: frozenset[Node]) -> None:
+              invisible: frozenset[Node], changed: set[Node] | None) -> None:
+    """Repair relations until none gives a hidden number away. Only relations that touch a
+    hidden node can be broken; with `changed`, only those touching a node hidden since this
+    family was last settled."""
     by_node, free = stage.by_node, stage.nodes
     seen: set[Relation] = set()
     work = []
-    for node in hidden:
-        for relation in by_node.get(node, ()):
+    for node in (hidden if changed is None else changed).intersection(by_node):
+        for relation in by_node[node]:
             if relation not in seen:
                 seen.add(relation)
                 work.append(relation)
@@ -142,10 +149,16 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
     more. Protects distributions, means (score sums) and "prefer not to answer" counts, not
     only the base."""
     hidden_set = set(hidden)
+    settled: list[set[Node] | None] = [None] * len(families)  # hidden set at last settling
     while True:
         before = len(hidden_set)
         for i, values in enumerate(families):
+            last = settled[i]
+            if last is not None and len(last) == len(hidden_set):
+                continue
+            changed = None if last is None else hidden_set - last
             hidden_set |= suppress(values, stages, k, hidden=hidden_set, invisible=invisible,
-                                   primary=i == 0)
+                                   primary=i == 0 and last is None, changed=changed)
+            settled[i] = set(hidden_set)
         if len(hidden_set) == before:
             return hidden_set
