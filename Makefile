@@ -26,7 +26,7 @@ demo: migrate  ## seed the demo region and 3,000 demo responses (closed past mon
 
 run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
 	@$(BIN)/python -m app.devhelp
-	$(BIN)/lyssna serve --host 127.0.0.1 --port 8000
+	LYSSNA_RESULTS_WARM_CACHE=1 $(BIN)/lyssna serve --host 127.0.0.1 --port 8000
 
 system-deps:  ## Debian packages for browser tests and QR decoding (root)
 	@scripts/install-system-deps

@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=keys, registry=registry, clock=clock, draft_days=settings.draft_days
         )
         flusher = asyncio.create_task(_flush_periodically(app, settings))
+        if settings.results_warm_cache:
+            asyncio.get_running_loop().run_in_executor(None, warm_results, app)
         try:
             yield
         finally:
@@ -115,6 +117,22 @@ def close_due_periods(app: FastAPI, settings: Settings) -> None:
         close_and_freeze(app.state.engine, period=due, registry=app.state.registry,
                          current_period=app.state.clock.period())
         log.info("closed period %s", due)
+        if settings.results_warm_cache:
+            warm_results(app)
+
+
+def warm_results(app: FastAPI) -> None:
+    """Fill the results cache for the latest closed periods (see Settings.results_warm_cache)."""
+    from sqlmodel import Session
+
+    from app.reports.service import warm_cache
+
+    try:
+        with Session(app.state.engine) as session:
+            warm_cache(session, registry=app.state.registry,
+                       k=app.state.settings.min_group_size, cache=app.state.results_cache)
+    except Exception as exc:  # a cold cache is slower, never wrong
+        log.error("warming the results cache failed: %s", type(exc).__name__)
 
 
 async def _flush_periodically(app: FastAPI, settings: Settings) -> None:

@@ -501,3 +501,19 @@ def due_for_closing(session: Session, *, today_month: str, day: int, grace_days:
 
 def iter_questions(questionnaire: Questionnaire) -> Iterable[Question]:
     return (q for q in questionnaire.questions() if not isinstance(q, FreeText))
+
+
+def warm_cache(session: Session, *, registry: Registry, k: int, cache: dict) -> int:
+    """Compute the region view of every intervention for the default period (frozen data, so
+    the cached result is exact until the next close); returns how many were computed."""
+    from app.reports.lattice import Query as LatticeQuery
+
+    done = 0
+    for intervention in session.execute(select(Intervention)).scalars():
+        try:
+            publication(session, registry=registry, query=LatticeQuery(intervention.slug),
+                        viewer=REGION_VIEWER, k=k, cache=cache)
+            done += 1
+        except LyssnaError:
+            continue
+    return done

@@ -146,7 +146,8 @@ def test_no_suppressed_number_is_pinned(engine, client, seed_value):
         lo, hi = low.fun, -high.fun
         if hi - lo < 1e-6 and hi > 1e-6:
             pinned.append((key, lo))
-        if kind == "responses" and hi > 1e-6 and np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1 < K - 1:
+        integers = np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1
+        if kind == "responses" and hi > 1e-6 and integers < K - 1:
             narrow.append((key, lo, hi))
     assert not pinned, pinned[:5]
     assert not narrow, narrow[:5]

@@ -97,3 +97,13 @@ class TestCloseEarly:
         with Session(engine) as session:
             actions = session.execute(select(AuditEvent.action)).scalars().all()
         assert "period_close" in actions
+
+
+class TestWarmCache:
+    def test_fills_the_cache_for_every_intervention_with_data(self, engine, published):
+        from app.reports.service import warm_cache
+
+        cache: dict = {}
+        with Session(engine) as session:
+            assert warm_cache(session, registry=registry(), k=5, cache=cache) >= 1
+        assert cache
