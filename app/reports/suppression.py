@@ -84,7 +84,9 @@ def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
     by_node, free = stage.by_node, stage.nodes
     seen: set[Relation] = set()
     work = []
-    for node in (hidden if changed is None else changed).intersection(by_node):
+    # Sorted: set order varies between processes (string hashing), and the pattern must not
+    # (a published period is frozen: recomputing it anywhere gives the same bytes).
+    for node in sorted((hidden if changed is None else changed).intersection(by_node)):
         for relation in by_node[node]:
             if relation not in seen:
                 seen.add(relation)
