@@ -369,3 +369,7 @@ def export_results(intervention: str, by: str | None, period: str | None, versio
     else:
         out.write_bytes(data)
         click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
