@@ -20,7 +20,7 @@ def app_with_probes(settings):
     def api_probe(user: CurrentStaff) -> dict:
         return {"email": user.email}
 
-    @app.get("/results/probe")
+    @app.get("/probe/role")
     def results_probe(
         user: Annotated[StaffUser, Depends(require_roles(Role.analyst, Role.regional_analyst))],
     ) -> dict:
@@ -50,13 +50,13 @@ class TestRequireRoles:
                               ("amb@example.org", 403)]:
             with TestClient(app_with_probes(settings), follow_redirects=False) as client:
                 Staff(client).login(email)
-                response = client.get("/results/probe")
+                response = client.get("/probe/role")
                 assert response.status_code == status, email
                 if status == 200:
                     assert response.json() == {"email": email}
 
     def test_not_logged_in_is_sent_to_the_login_page(self, settings):
         with TestClient(app_with_probes(settings), follow_redirects=False) as client:
-            response = client.get("/results/probe")
+            response = client.get("/probe/role")
             assert response.status_code == 303
-            assert response.headers["location"] == "/staff/login?next=/results/probe"
+            assert response.headers["location"] == "/staff/login?next=/probe/role"

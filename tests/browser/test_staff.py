@@ -6,7 +6,6 @@ LYSSNA_REQUIRE_BROWSER=1, where a missing browser fails the run.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -28,19 +27,6 @@ from tests.staff_factories import PASSWORD, cheap_hashing, create_staff  # noqa:
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-output" / "screenshots"
 SIZES = {"phone": (360, 740), "laptop": (1280, 800)}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("LYSSNA_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required (LYSSNA_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("chromium not installed")
-    return path
-
-
 @pytest.fixture
 def server(settings) -> Iterator[str]:
     """The real app under uvicorn on a free port, in a thread."""
@@ -61,17 +47,6 @@ def server(settings) -> Iterator[str]:
     yield settings.base_url
     srv.should_exit = True
     thread.join(10)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("size", list(SIZES))

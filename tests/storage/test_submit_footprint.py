@@ -20,7 +20,9 @@ from tests.storage.helpers import rows
 WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 READ = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)", re.IGNORECASE)
 SUBMIT_WRITES = {"token", "response_inbox", "draft"}
-SUBMIT_READS = {"token", "batch", "draft", "questionnaire_version"}
+# closed_period: the submit reads which months are closed, to count the answer in the first
+# open one (results are frozen per closed month).
+SUBMIT_READS = {"token", "batch", "draft", "questionnaire_version", "closed_period"}
 
 
 def walk_to_review(client, token: str) -> None:
