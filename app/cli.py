@@ -137,6 +137,7 @@ def check(files: tuple[Path, ...]) -> None:
     """Validate questionnaire files (all of questionnaires/ by default)."""
     from app.questionnaires.languages import missing_texts
     from app.questionnaires.loader import QuestionnaireError, load_file, questionnaire_files
+    from app.questionnaires.schema import warnings
 
     paths = list(files) or questionnaire_files(get_settings().questionnaire_dir)
     failed = False
@@ -149,6 +150,8 @@ def check(files: tuple[Path, ...]) -> None:
                 click.echo(str(problem), err=True)
             continue
         click.echo(f"{path}: ok ({q.key}, {len(q.questions())} questions)")
+        for advice in warnings(q):
+            click.echo(f"{path}: warning: {advice}", err=True)
         for lang in _languages_in(q):
             missing = missing_texts(q, lang)
             state = "complete" if not missing else f"{len(missing)} texts missing"

@@ -22,6 +22,12 @@ class _Cell(SQLModel):
     language: str = Field(max_length=12)
     period: str = Field(max_length=7)  # YYYY-MM, Europe/Stockholm
     promise_variant: int = 0
+    # The randomised split-ballot arms this respondent got: {question id: "direct"|"crosswise"}.
+    # Drawn with `secrets` at draft creation, so it says nothing about the person.
+    arms: dict = Field(
+        default_factory=dict, sa_type=JSON, nullable=False,
+        sa_column_kwargs={"server_default": "{}"},
+    )
 
 
 class ResponseInbox(_Cell, table=True):

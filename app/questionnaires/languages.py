@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.questionnaires.schema import Questionnaire, Text
+from app.questionnaires.schema import Crosswise, Questionnaire, Text
 
 
 def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
@@ -10,6 +10,8 @@ def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
     found: list[tuple[str, Text]] = [("title", q.title)]
     if q.description:
         found.append(("description", q.description))
+    for promise in q.promises:
+        found += [(f"promise {promise.id} point {i + 1}", p) for i, p in enumerate(promise.points)]
     for scale in q.scales:
         found += [(f"scale {scale.id} point {i + 1}", p) for i, p in enumerate(scale.points)]
     for section in q.sections:
@@ -25,6 +27,13 @@ def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
             unit = getattr(question, "unit", None)
             if unit:
                 found.append((f"question {question.id} unit", unit))
+            if isinstance(question, Crosswise):
+                # A crosswise item is offered only with its explanation in the language (R30).
+                found.append((f"question {question.id} innocuous", question.innocuous))
+                found.append((f"question {question.id} explanation", question.explanation))
+                if question.practice:
+                    found.append((f"question {question.id} practice 1", question.practice.first))
+                    found.append((f"question {question.id} practice 2", question.practice.second))
     return found
 
 

@@ -24,6 +24,7 @@ from app.questionnaires.schema import Questionnaire
 from app.respondent import drafts
 from app.respondent.answers import final_answers, missing_required
 from app.respondent.drafts import DraftState
+from app.respondent.randomise import draw_arms, draw_variant
 
 OPEN_STATES = (TokenState.unused, TokenState.opened)
 
@@ -119,7 +120,11 @@ class RespondentService:
             session.flush()
         questionnaire = self.questionnaire_for(session, batch)
         offered = self.registry.languages(questionnaire)
-        state = DraftState(language=language if language in offered else None)
+        state = DraftState(
+            language=language if language in offered else None,
+            variant=draw_variant(questionnaire),
+            arms=draw_arms(questionnaire),
+        )
         session.add(
             Draft(
                 token_hash=digest,
@@ -199,6 +204,7 @@ class RespondentService:
                 language=state.language or "sv",
                 period=self.clock.period(),
                 promise_variant=state.variant,
+                arms=state.arms,
                 answers=final_answers(questionnaire, state.answers),
             )
         )

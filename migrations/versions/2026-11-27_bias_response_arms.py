@@ -1,0 +1,32 @@
+"""response arms: the randomised split-ballot arms a respondent got (ANONYMITY.md A.6, R29)
+
+Revision ID: b1a5a2a0c6e1
+Revises: 5e3c523800a0
+Create Date: 2026-11-27 13:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "b1a5a2a0c6e1"
+down_revision: str | None = "5e3c523800a0"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("response_inbox", "response")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("arms", sa.JSON(), server_default="{}", nullable=False)
+            )
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("arms")
