@@ -2,13 +2,16 @@
 
 Rows go into `response_inbox` exactly as RespondentService.submit writes them (one row per
 respondent, answers as {question: [codes]}), then the real flush moves them into
-`response`/`answer` in random order. Many simulated surveys share one database: each survey is
+`response`/`answer` in random order (`Store.submit`). The large simulations use `Store.bulk`,
+which writes the same `response`/`answer` rows directly and about 20x faster; a test pins that
+both paths store identical data. Many simulated surveys share one database: each survey is
 its own `period` value, so one query with a `period` breakdown aggregates all of them.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,8 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
-from app.models import Intervention, Municipality, ResponseInbox
-from app.storage.flush import flush
+from app.models import Answer, Intervention, Municipality, Response, ResponseInbox
+from app.storage.flush import CELL_COLUMNS, flush
 
 QUESTIONNAIRE = "regional-followup"
 VERSION = 2
@@ -57,6 +60,25 @@ class Store:
             "arms": arms or {},
             "answers": answers,
         }
+
+    def bulk(self, rows: Iterable[dict]) -> int:
+        """The bulk path: write `response`/`answer` rows exactly as the flush does (fresh UUIDv4,
+        the cell columns, one answer row per code, random order), with Core executemany.
+        TestBulkPathMatchesFlush pins that both paths store the same data."""
+        rows = list(rows)
+        random.shuffle(rows)
+        responses, answers = [], []
+        for row in rows:
+            rid = uuid.uuid4()
+            responses.append({"id": rid, **{c: row[c] for c in CELL_COLUMNS}})
+            for question, values in row["answers"].items():
+                answers += [{"response_id": rid, "question": question, "value": v}
+                            for v in values]
+        with self.engine.begin() as conn:
+            conn.execute(Response.__table__.insert(), responses)  # type: ignore[attr-defined]
+            if answers:
+                conn.execute(Answer.__table__.insert(), answers)  # type: ignore[attr-defined]
+        return len(responses)
 
     def submit(self, rows: Iterable[dict]) -> int:
         """Insert into the inbox in bulk (as submit does, row by row) and run the real flush."""

@@ -40,16 +40,22 @@ def crosswise_answer(rng: np.random.Generator, n: int, pi: float, p: float,
     return np.where(careless, rng.random(n) < 0.5, same)
 
 
-def run(store: Store, battery, rows: list[dict], *, k: int = 5) -> dict:
-    store.submit(rows)
+def run(store: Store, battery, rows: list[dict], *, k: int = 5, flush: bool = False) -> dict:
+    """Store the rows (through inbox + flush, or the equivalent bulk path) and aggregate."""
+    if flush:
+        store.submit(rows)
+    else:
+        store.bulk(rows)
     with Session(store.engine) as session:
         return crosswise_results(session, REGION, battery, ITEM, k=k, by=("period",))
 
 
 class TestPrevalenceIsRecovered:
-    @pytest.mark.parametrize(("pi", "n"), [(0.0, 200), (0.2, 200), (0.5, 200), (0.95, 200),
-                                           (0.2, 500)])
-    def test_wilson_interval_covers_the_truth(self, engine, battery, pi, n):
+    @pytest.mark.parametrize(("pi", "n", "through_flush"), [
+        (0.0, 200, False), (0.2, 200, True), (0.5, 200, False), (0.95, 200, False),
+        (0.2, 500, False),
+    ])
+    def test_wilson_interval_covers_the_truth(self, engine, battery, pi, n, through_flush):
         rng = np.random.default_rng(20261127 + int(pi * 100) + n)
         store = Store(engine)
         rows = []
@@ -59,7 +65,7 @@ class TestPrevalenceIsRecovered:
             rows += [store.row(survey(s), {ITEM: ["same" if a else "different"],
                                            CONTROL: ["same" if c else "different"]})
                      for a, c in zip(same, control, strict=True)]
-        results = run(store, battery, rows)
+        results = run(store, battery, rows, flush=through_flush)
         assert len(results) == SURVEYS
         estimates = [r.estimate for r in results.values()]
         assert all(e is not None and e.n == n for e in estimates)
@@ -126,7 +132,7 @@ class TestEdgeCells:
     def test_a_cell_where_everyone_declined_shows_no_estimate(self, engine, battery):
         store = Store(engine)
         rows = [store.row("S0001", {ITEM: ["_pna"], CONTROL: ["_pna"]}) for _ in range(250)]
-        results = run(store, battery, rows)
+        results = run(store, battery, rows, flush=True)
         result = results[("S0001",)]
         assert result.n == 0 and result.prefer_not == 250
         assert result.estimate is None and result.control is None and result.direct is None
