@@ -32,7 +32,8 @@ def main() -> None:
         )
         session.commit()
     base = settings.base_url.rstrip("/")
-    print(f"\nLyssna runs on {base}\n\nAnswer the demo questionnaire as a respondent (one-time links):")
+    print(f"\nLyssna runs on {base}\n")
+    print("Answer the demo questionnaire as a respondent (one-time links):")
     for token in tokens:
         print(f"  {base}/r/{token}")
     print("\nMore links: .venv/bin/lyssna tokens issue --municipality linkoping "

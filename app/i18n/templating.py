@@ -13,9 +13,8 @@ from starlette.templating import Jinja2Templates
 from app.i18n.locales import LANGUAGES, Language, get_language, load_translations
 
 _language: ContextVar[Language] = ContextVar("language", default=LANGUAGES["sv"])
-_translations: ContextVar[NullTranslations] = ContextVar(
-    "translations", default=NullTranslations()
-)
+_translations: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
+_NULL = NullTranslations()
 
 
 class I18n:
@@ -33,16 +32,20 @@ def current_language() -> Language:
     return _language.get()
 
 
+def _active() -> NullTranslations:
+    return _translations.get() or _NULL
+
+
 def gettext(message: str) -> str:
-    return _translations.get().gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.get().ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def pgettext(context: str, message: str) -> str:
-    return _translations.get().pgettext(context, message)
+    return _active().pgettext(context, message)
 
 
 _ = gettext

@@ -39,7 +39,9 @@ def active_version(session: Session, questionnaire_id: str) -> QuestionnaireVers
         .order_by(QuestionnaireVersion.version.desc())  # type: ignore[attr-defined]
     ).first()
     if found is None:
-        raise IssueError(f"questionnaire '{questionnaire_id}' is not published (run lyssna migrate)")
+        raise IssueError(
+            f"questionnaire '{questionnaire_id}' is not published (run lyssna migrate)"
+        )
     return found
 
 
@@ -76,7 +78,8 @@ def issue_batch(
     tokens = [new_token() for _ in range(count)]
     session.execute(
         insert(Token),
-        [{"hash": token_hash(token_key, t), "batch_id": batch.id, "state": "unused"} for t in tokens],
+        [{"hash": token_hash(token_key, t), "batch_id": batch.id, "state": "unused"}
+         for t in tokens],
     )
     return batch, tokens
 

@@ -10,11 +10,11 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
-from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
-from app.models.draft import Draft  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
+from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
 
 __all__ = [
     "Answer",

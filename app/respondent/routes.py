@@ -13,15 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from app.errors import NotFound, TokenError
 from app.i18n.locales import LANGUAGES, negotiate
 from app.issuance.tokens import normalise
 from app.questionnaires.schema import DONT_KNOW, PREFER_NOT
 from app.respondent.answers import (
-    allows_dont_know,
     missing_required,
     read_page,
     visible_questions,
@@ -183,9 +182,8 @@ def start(
     request: Request, visit: VisitDep, session: SessionDep, service: Service,
     nav: Annotated[str, Form()] = "next",
 ) -> Response:
-    if not _switch_language(request, visit, nav):
-        if visit.state.step in ("language", "welcome"):
-            visit.state.step, visit.state.page = "page", 0
+    if not _switch_language(request, visit, nav) and visit.state.step in ("language", "welcome"):
+        visit.state.step, visit.state.page = "page", 0
     service.save(session, visit)
     return _redirect("/s/welcome" if nav.startswith("lang:") else _step_url(visit))
 
@@ -292,12 +290,18 @@ def submit(
     settings = request.app.state.settings
     background.add_task(flush, engine, min_rows=settings.flush_min_rows,
                         current_period=service.clock.period())
-    response = _redirect("/s/thanks")
+    response = _redirect(f"/s/thanks?lang={visit.state.language or 'sv'}")
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
 
 
-@router.get("/s/thanks", name="thanks")
+async def language_from_query(request: Request, lang: str | None = None) -> None:
+    """The thank-you page has no draft any more; the language comes along in the redirect."""
+    if lang in LANGUAGES:
+        request.app.state.i18n.activate(lang)
+
+
+@router.get("/s/thanks", name="thanks", dependencies=[Depends(language_from_query)])
 def thanks(request: Request) -> Response:
     return render(request, "respondent/thanks.html")
 

@@ -42,9 +42,14 @@ class Visit:
 
 @dataclass(frozen=True)
 class Clock:
+    """The region's local time; `fixed` pins it (tests, replays)."""
+
     timezone: ZoneInfo
+    fixed: datetime | None = None
 
     def now(self) -> datetime:
+        if self.fixed is not None:
+            return self.fixed.astimezone(self.timezone)
         return datetime.now(self.timezone)
 
     def today(self) -> date:

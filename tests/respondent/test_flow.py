@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.models import Draft, ResponseInbox, Token
+from app.models import Draft, Response, ResponseInbox, Token
 from app.storage.flush import flush
 from tests.factories import Respondent, create_tokens
 
@@ -66,7 +66,7 @@ class TestAnswering:
                                                                                   "shops"]}
         )
         assert response.status_code == 303
-        assert response.headers["location"] == "/s/thanks"
+        assert response.headers["location"] == "/s/thanks?lang=sv"
         [row] = inbox_rows(engine)
         assert row.answers["course_understood"] == ["4"]
         assert row.answers["swedish_days"] == ["3"]
@@ -233,3 +233,31 @@ class TestFlushAfterSubmits:
         moved = flush(engine, min_rows=3, current_period=date.today().strftime("%Y-%m"))
         assert moved == 3
         assert inbox_rows(engine) == []
+
+
+class TestPeriod:
+    """A response carries only the month, in the region's time zone (ANONYMITY.md R4)."""
+
+    def submit_at(self, client, engine, settings, moment):
+        from app.respondent.service import Clock
+
+        service = client.app.state.respondents
+        service.clock = Clock(service.clock.timezone, fixed=moment)
+        _, [token] = create_tokens(engine, settings)
+        Respondent(client).answer_all(token)
+        client.cookies.clear()
+
+    def test_last_second_of_a_month_in_stockholm_counts_in_that_month(self, client, engine,
+                                                                       settings):
+        from datetime import UTC, datetime
+        from zoneinfo import ZoneInfo
+
+        stockholm = ZoneInfo("Europe/Stockholm")
+        self.submit_at(client, engine, settings, datetime(2026, 1, 31, 23, 59, 59,
+                                                          tzinfo=stockholm))
+        # 23:30 UTC on 31 January is already 00:30 on 1 February in Stockholm
+        self.submit_at(client, engine, settings, datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
+        # the January answer was flushed as soon as February began: look in both places
+        with Session(engine) as session:
+            stored = list(session.exec(select(Response.period)).scalars())
+        assert sorted(stored + [r.period for r in inbox_rows(engine)]) == ["2026-01", "2026-02"]
