@@ -37,8 +37,8 @@ def true_ars(a: float) -> float:
     """E[(x + y)/2 − 3] exactly: x and y are both 3 + N(a, SD) rounded and clipped to 1..5."""
     phi = NormalDist(a, SD).cdf
     cuts = [-1.5, -0.5, 0.5, 1.5]
-    probs = [phi(cuts[0])] + [phi(hi) - phi(lo) for lo, hi in zip(cuts, cuts[1:])] + [
-        1 - phi(cuts[-1])]
+    inner = [phi(hi) - phi(lo) for lo, hi in zip(cuts, cuts[1:], strict=False)]
+    probs = [phi(cuts[0]), *inner, 1 - phi(cuts[-1])]
     return sum(p * point for p, point in zip(probs, range(1, 6), strict=True)) - 3
 
 

@@ -32,7 +32,8 @@ class TestBulkPathMatchesFlush:
         other = create_engine(f"sqlite:///{other_path}")
         flushed, bulk = Store(engine), Store(other)
         rows = [
-            flushed.row("S0001", {"felt_pressure": ["same"], "felt_pressure.practice": ["different"],
+            flushed.row("S0001", {"felt_pressure": ["same"],
+                                  "felt_pressure.practice": ["different"],
                                   "course_useful": ["4"], "swedish_where": ["work", "shops"]},
                         arms={"felt_pressure": "crosswise"}, variant=2, channel="staff_group"),
             flushed.row("S0001", {"felt_pressure": ["yes"], "course_useful": ["_pna"]},
