@@ -120,6 +120,123 @@ def issue(municipality: str, intervention: str, count: int, channel: str,
     click.echo("\n".join(f"{base}/r/{t}" for t in issued))
 
 
+@tokens.command("revoke")
+@click.argument("batch_id", type=int)
+def revoke(batch_id: int) -> None:
+    """Revoke a batch: unused codes stop working, answered ones stay counted."""
+    from app.auth import audit
+    from app.issuance.service import revoke_batch
+    from app.models import Batch
+
+    with Session(_engine()) as session:
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise click.ClickException(f"no batch {batch_id}")
+        revoke_batch(session, batch)
+        audit.record(session, user_id=None, action="batch_revoked",
+                     target=f"batch {batch_id} (command line)", now=_now())
+        session.commit()
+    click.echo(f"batch {batch_id} revoked")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts and roles."""
+
+
+def _role_args(session: Session, municipality: str | None,
+               intervention: str | None) -> tuple[int | None, int | None]:
+    from app.issuance.service import IssueError, find_intervention, find_municipality
+
+    try:
+        muni = find_municipality(session, municipality).id if municipality else None
+        interv = find_intervention(session, intervention).id if intervention else None
+    except IssueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return muni, interv
+
+
+_ROLES = ["admin", "ambassador", "analyst", "regional_analyst"]
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(_ROLES), default=None)
+@click.option("--municipality", default=None, help="slug; required for ambassador and analyst")
+@click.option("--intervention", default=None, help="slug; narrows an ambassador (optional)")
+def user_create(email: str, role: str | None, municipality: str | None,
+                intervention: str | None) -> None:
+    """Create a staff account and print its one-time set-password link (valid 48 hours)."""
+    from app.auth import audit
+    from app.auth.service import AccountError, create_user, grant_role, new_password_link
+
+    settings = get_settings()
+    now = _now()
+    with Session(_engine()) as session:
+        muni, interv = _role_args(session, municipality, intervention)
+        try:
+            account = create_user(session, email=email, now=now)
+            if role:
+                grant_role(session, user=account, role=role, municipality_id=muni,
+                           intervention_id=interv)
+        except AccountError as exc:
+            raise click.ClickException(exc.message % exc.params) from exc
+        secret = new_password_link(session, user=account, now=now)
+        audit.record(session, user_id=None, action="user_created",
+                     target=f"{account.email} (command line)", now=now)
+        session.commit()
+    click.echo(f"{settings.base_url.rstrip('/')}/staff/set-password/{secret}")
+
+
+@user.command("grant")
+@click.argument("email")
+@click.option("--role", type=click.Choice(_ROLES), required=True)
+@click.option("--municipality", default=None)
+@click.option("--intervention", default=None)
+def user_grant(email: str, role: str, municipality: str | None,
+               intervention: str | None) -> None:
+    """Give an existing account a role (ambassador + analyst for one municipality is refused)."""
+    from app.auth import audit
+    from app.auth.service import AccountError, describe_role, find_user, grant_role
+
+    with Session(_engine()) as session:
+        account = find_user(session, email)
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        muni, interv = _role_args(session, municipality, intervention)
+        try:
+            granted = grant_role(session, user=account, role=role, municipality_id=muni,
+                                 intervention_id=interv)
+        except AccountError as exc:
+            raise click.ClickException(exc.message % exc.params) from exc
+        audit.record(session, user_id=None, action="role_granted",
+                     target=f"{account.email}: {describe_role(session, granted)} (command line)",
+                     now=_now())
+        session.commit()
+    click.echo(f"{email}: {role} granted")
+
+
+@user.command("link")
+@click.argument("email")
+def user_link(email: str) -> None:
+    """Print a new one-time set-password link (the older one stops working)."""
+    from app.auth.service import find_user, new_password_link
+
+    with Session(_engine()) as session:
+        account = find_user(session, email)
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        secret = new_password_link(session, user=account, now=_now())
+        session.commit()
+    click.echo(f"{get_settings().base_url.rstrip('/')}/staff/set-password/{secret}")
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
 def _today(tz: str) -> date:
     from datetime import datetime
 

@@ -75,11 +75,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=300)
     app.add_middleware(SecurityHeaders)
 
+    from app.admin.routes import router as admin_router
+    from app.auth.dependencies import LoginRequired, login_required_handler
+    from app.auth.routes import router as auth_router
+    from app.issuance.routes import router as issuance_router
     from app.pages.routes import router as pages_router
     from app.respondent.routes import router as respondent_router
 
     app.include_router(respondent_router)
     app.include_router(pages_router)
+    app.include_router(auth_router)
+    app.include_router(admin_router)
+    app.include_router(issuance_router)
+    app.add_exception_handler(LoginRequired, login_required_handler)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

@@ -27,6 +27,15 @@ class I18n:
         _translations.set(load_translations(self.locale_dir, lang.babel))
         return lang
 
+    def activate_staff(self, code: str | None) -> Language:
+        """Staff pages: Swedish or English (else English), from the `staff` domain."""
+        from app.i18n.staff import FALLBACK, STAFF_LANGUAGES, staff_translations
+
+        lang = get_language(code if code in STAFF_LANGUAGES else FALLBACK)
+        _language.set(lang)
+        _translations.set(staff_translations(self.locale_dir, lang.babel))
+        return lang
+
 
 def current_language() -> Language:
     return _language.get()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from app.issuance.tokens import new_token, token_hash
@@ -56,6 +56,8 @@ def issue_batch(
     expires_on: date,
     today: date,
     label: str = "",
+    created_by: int | None = None,
+    languages: list[str] | tuple[str, ...] = (),
 ) -> tuple[Batch, list[str]]:
     """Create a batch and its tokens; the plaintext tokens are returned once, never stored."""
     if not 1 <= count <= MAX_BATCH:
@@ -72,6 +74,8 @@ def issue_batch(
         created_at=datetime.now(UTC),
         label=label,
         issued=count,
+        created_by=created_by,
+        languages=",".join(languages),
     )
     session.add(batch)
     session.flush()
@@ -94,3 +98,35 @@ def revoke_batch(session: Session, batch: Batch) -> None:
         .where(Token.state.in_([TokenState.unused, TokenState.opened]))  # type: ignore[attr-defined]
         .values(state=TokenState.revoked)
     )
+
+
+def batch_counts(session: Session, batch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Opened and answered counts per batch, computed from token states at read time.
+
+    answered = tokens in state `used`, which only the flush sets: the count moves in steps of
+    whole flushes, never per submission (ANONYMITY.md L14). opened counts every token that has
+    been opened at some point (opened, consumed, used), so a submission does not move it either.
+    """
+    counts = {i: {"opened": 0, "answered": 0} for i in batch_ids}
+    if not batch_ids:
+        return counts
+    rows = session.execute(
+        select(Token.batch_id, Token.state, func.count())
+        .where(Token.batch_id.in_(batch_ids))  # type: ignore[attr-defined]
+        .group_by(Token.batch_id, Token.state)
+    ).all()
+    for batch_id, state, n in rows:
+        if state in (TokenState.opened, TokenState.consumed, TokenState.used):
+            counts[batch_id]["opened"] += n
+        if state == TokenState.used:
+            counts[batch_id]["answered"] += n
+    return counts
+
+
+def extend_batch(batch: Batch, *, expires_on: date, today: date) -> None:
+    """A later last day; tokens already used or revoked stay as they are."""
+    if batch.revoked:
+        raise IssueError("a revoked batch cannot be extended")
+    if expires_on < today or expires_on <= batch.expires_on:
+        raise IssueError("the new expiry date must be later than the current one")
+    batch.expires_on = expires_on

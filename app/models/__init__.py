@@ -14,10 +14,24 @@ from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
+from app.models.staff import (  # noqa: E402
+    AuditEvent,
+    LoginFailure,
+    PasswordToken,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+)
 from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
 
 __all__ = [
     "Answer",
+    "AuditEvent",
+    "LoginFailure",
+    "PasswordToken",
+    "StaffRole",
+    "StaffSession",
+    "StaffUser",
     "Batch",
     "Channel",
     "Draft",

@@ -39,6 +39,9 @@ class Batch(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     revoked: bool = False
     issued: int = 0
+    # Staff-side metadata (ANONYMITY.md A.6): who issued it, and the invitation languages.
+    created_by: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
+    languages: str = Field(default="", max_length=200)  # comma-separated language codes
 
 
 class Token(SQLModel, table=True):

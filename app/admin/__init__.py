@@ -1,0 +1,1 @@
+"""Admin pages: staff accounts and roles, the audit log, batches to check."""

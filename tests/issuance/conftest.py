@@ -1,0 +1,1 @@
+from tests.staff_factories import cheap_hashing  # noqa: F401
