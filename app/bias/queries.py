@@ -1,26 +1,30 @@
-"""SQL for the bias indicators: sufficient statistics per cell, never a respondent's row.
+"""SQL for the bias indicators: counts per cell, never a respondent's row.
 
 TO MOVE: results (issue 5) makes app/reports/queries.py the only module that reads `response`
-and `answer`. These functions belong there and are written to be moved as they are: each takes a
-session, a `Scope` (the lattice position) and the breakdown columns, and returns counts and sums
-per cell. Respondent-level pairing (balanced pairs, per-respondent means) happens inside SQL with
-a self-join of `answer` on response_id and a GROUP BY response_id sub-query, so no individual
-answer pattern reaches Python.
+and `answer`. These functions belong there and are written to be moved as they are. Each returns
+*counts* (how many respondents per answer code, or per respondent-level pattern) per breakdown
+cell, the same shape as the frozen `result_count` rows of results, so every indicator is computed
+from counts by the pure functions in app/bias/counts.py and estimators.py.
+
+Respondent-level pairing (balanced pairs, per-respondent shares) happens inside SQL with a
+self-join of `answer` on response_id and a GROUP BY response_id sub-query; what leaves the
+database is how many respondents had each integer pattern, e.g. "Σ(x + y) over the respondent's
+pairs = 14 with 2 pairs": 9 respondents.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from app.bias.estimators import Moments
 from app.models import Answer, Response
-from app.questionnaires.schema import DIFFERENT, DONT_KNOW, PREFER_NOT, SAME
+from app.questionnaires.schema import PREFER_NOT
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
 DIMENSIONS = ("municipality_id", "intervention_id", "channel", "language", "period",
@@ -62,59 +66,36 @@ def _score(value: ColumnElement) -> ColumnElement:
     return case((value.in_(LIKERT_VALUES), cast(value, Integer)), else_=None)
 
 
-@dataclass(frozen=True)
-class ItemCell:
-    """One Likert item in one cell: its substantive moments and its non-answers."""
+def _collect(session: Session, query, width: int) -> dict[tuple, Counter]:  # type: ignore[no-untyped-def]
+    """Rows (key…, pattern…, n) → {key: Counter(pattern → n)}; `width` = number of key columns."""
+    found: dict[tuple, Counter] = {}
+    for row in session.execute(query):
+        key, pattern, n = tuple(row[:width]), tuple(row[width:-1]), row[-1]
+        found.setdefault(key, Counter())[pattern if len(pattern) > 1 else pattern[0]] += n
+    return found
 
-    moments: Moments
-    prefer_not: int
-    dont_know: int
-    shown: int  # answers stored for the item (substantive + PNA + DK + skipped)
 
-
-def likert_cells(
+def value_counts(
     session: Session, scope: Scope, items: Iterable[str], by: Sequence[str]
-) -> dict[tuple, ItemCell]:
-    """Per (breakdown values…, item): n, Σx, Σx² of substantive answers, PNA and DK counts."""
+) -> dict[tuple, Counter]:
+    """{(breakdown values…, item): Counter(answer code → respondents)}."""
     dims = _dims(by)
-    score = _score(Answer.value)
     query = (
-        select(
-            *dims,
-            Answer.question,
-            func.count(score),
-            func.coalesce(func.sum(score), 0),
-            func.coalesce(func.sum(score * score), 0),
-            func.sum(case((Answer.value == PREFER_NOT, 1), else_=0)),
-            func.sum(case((Answer.value == DONT_KNOW, 1), else_=0)),
-            func.count(),
-        )
+        select(*dims, Answer.question, Answer.value, func.count())
         .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
         .where(Answer.question.in_(list(items)), *scope.conditions())  # type: ignore[attr-defined]
-        .group_by(*dims, Answer.question)
+        .group_by(*dims, Answer.question, Answer.value)
     )
-    cells = {}
-    for row in session.execute(query):
-        *key, n, total, squares, pna, dk, shown = row
-        cells[tuple(key)] = ItemCell(Moments(n, float(total), float(squares)), pna, dk, shown)
-    return cells
+    return _collect(session, query, len(dims) + 1)
 
 
-@dataclass(frozen=True)
-class BalancedCell:
-    """Respondent-level acquiescence and balanced scores in one cell (ANONYMITY.md C.4)."""
-
-    acquiescence: Moments  # of ars_i = mean over i's pairs of (x + y)/2 − 3
-    balanced: Moments  # of b_i = mean over i's pairs of (x + (6 − y))/2
-
-
-def balanced_cells(
+def balanced_counts(
     session: Session, scope: Scope, pairs: Sequence[tuple[str, str]], by: Sequence[str]
-) -> dict[tuple, BalancedCell]:
-    """Per breakdown cell: moments of the respondent-level ARS and balanced score.
+) -> dict[tuple, Counter]:
+    """{breakdown: Counter((Σ(x + y), Σ(x + 6 − y), pairs) → respondents)}.
 
-    A respondent counts once, with the average over the pairs where they gave a substantive
-    answer to both twins; respondents with no such pair are not in the base.
+    Sums run over the respondent's balanced pairs with a substantive answer to both twins;
+    respondents with no such pair are not counted.
     """
     if not pairs:
         return {}
@@ -124,8 +105,9 @@ def balanced_cells(
     per_respondent = (
         select(
             x.response_id.label("rid"),
-            func.avg(cast(xs + ys, Float) / 2 - 3).label("ars"),
-            func.avg(cast(xs + literal(6) - ys, Float) / 2).label("b"),
+            func.sum(xs + ys).label("agree"),
+            func.sum(xs + literal(6) - ys).label("balanced"),
+            func.count().label("pairs"),
         )
         .join(y, y.response_id == x.response_id)
         .where(matched, x.value.in_(LIKERT_VALUES), y.value.in_(LIKERT_VALUES))
@@ -133,123 +115,63 @@ def balanced_cells(
         .subquery()
     )
     dims = _dims(by)
+    c = per_respondent.c
     query = (
-        select(
-            *dims,
-            func.count(),
-            func.sum(per_respondent.c.ars),
-            func.sum(per_respondent.c.ars * per_respondent.c.ars),
-            func.sum(per_respondent.c.b),
-            func.sum(per_respondent.c.b * per_respondent.c.b),
-        )
+        select(*dims, c.agree, c.balanced, c.pairs, func.count())
         .select_from(per_respondent)
-        .join(Response, Response.id == per_respondent.c.rid)  # type: ignore[arg-type]
+        .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
         .where(*scope.conditions())
-        .group_by(*dims)
+        .group_by(*dims, c.agree, c.balanced, c.pairs)
     )
-    cells = {}
-    for row in session.execute(query):
-        *key, n, s_ars, ss_ars, s_b, ss_b = row
-        cells[tuple(key)] = BalancedCell(
-            Moments(n, float(s_ars), float(ss_ars)), Moments(n, float(s_b), float(ss_b))
-        )
-    return cells
+    return _collect(session, query, len(dims))
 
 
-@dataclass(frozen=True)
-class CrosswiseCell:
-    """Answers to one crosswise item in one cell, by split-ballot arm."""
-
-    same: int = 0
-    different: int = 0
-    yes: int = 0  # direct arm
-    no: int = 0  # direct arm
-    prefer_not_crosswise: int = 0
-    prefer_not_direct: int = 0
-    skipped: int = 0
-
-
-def crosswise_cells(
+def crosswise_counts(
     session: Session, scope: Scope, item: str, by: Sequence[str]
-) -> dict[tuple, CrosswiseCell]:
-    """Per breakdown cell: same/different (crosswise arm) and yes/no (direct arm) counts."""
+) -> dict[tuple, Counter]:
+    """{breakdown: Counter((arm, answer code) → respondents)}; arm 'direct' or 'crosswise'."""
     dims = _dims(by)
-    arm = Response.arms[item].as_string()  # type: ignore[index]
-    is_direct = arm == "direct"
-
-    def count(condition: ColumnElement[bool]) -> ColumnElement:
-        return func.sum(case((condition, 1), else_=0))
-
-    pna = Answer.value == PREFER_NOT
+    drawn = Response.arms[item].as_string()  # type: ignore[index]
+    arm = case((drawn == "direct", "direct"), else_="crosswise")
     query = (
-        select(
-            *dims,
-            count(Answer.value == SAME),
-            count(Answer.value == DIFFERENT),
-            count(Answer.value == "yes"),
-            count(Answer.value == "no"),
-            count(and_(pna, or_(arm.is_(None), ~is_direct))),
-            count(and_(pna, is_direct)),
-            count(Answer.value.not_in([SAME, DIFFERENT, "yes", "no", PREFER_NOT])),  # type: ignore[attr-defined]
-        )
+        select(*dims, arm, Answer.value, func.count())
         .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
         .where(Answer.question == item, *scope.conditions())
-        .group_by(*dims)
+        .group_by(*dims, arm, Answer.value)
     )
-    cells = {}
-    for row in session.execute(query):
-        key, counts = tuple(row[: len(dims)]), row[len(dims):]
-        cells[key] = CrosswiseCell(*(int(c or 0) for c in counts))
-    return cells
+    return _collect(session, query, len(dims))
 
 
-@dataclass(frozen=True)
-class VariantCell:
-    """Respondent-level outcomes of one promise variant (ANONYMITY.md C.2)."""
-
-    prefer_not_share: Moments  # of each respondent's share of items answered "prefer not"
-    likert_mean: Moments  # of each respondent's mean substantive answer on the given items
-
-
-def variant_cells(
+def variant_counts(
     session: Session, scope: Scope, items: Sequence[str], likert_items: Sequence[str],
     by: Sequence[str] = ("promise_variant",),
-) -> dict[tuple, VariantCell]:
-    """Per promise variant: moments of respondent-level PNA share and mean Likert answer."""
+) -> dict[tuple, Counter]:
+    """{breakdown: Counter((PNA answers, items shown, Σ Likert, Likert answers) → respondents)}.
+
+    Per respondent: how many of `items` they answered "prefer not to answer", how many of them
+    were shown, and the sum and number of substantive answers to `likert_items`.
+    """
     score = case((Answer.question.in_(list(likert_items)), _score(Answer.value)),  # type: ignore[attr-defined]
                  else_=None)
     per_respondent = (
         select(
             Answer.response_id.label("rid"),
-            (cast(func.sum(case((Answer.value == PREFER_NOT, 1), else_=0)), Float)
-             / func.count(func.distinct(Answer.question))).label("pna"),
-            func.avg(cast(score, Float)).label("mean"),
+            func.sum(case((Answer.value == PREFER_NOT, 1), else_=0)).label("pna"),
+            func.count(func.distinct(Answer.question)).label("shown"),
+            func.coalesce(func.sum(score), 0).label("total"),
+            func.count(score).label("scored"),
         )
         .where(Answer.question.in_(list(items)))  # type: ignore[attr-defined]
         .group_by(Answer.response_id)
         .subquery()
     )
     dims = _dims(by)
-    pna, mean = per_respondent.c.pna, per_respondent.c.mean
+    c = per_respondent.c
     query = (
-        select(
-            *dims,
-            func.count(),
-            func.sum(pna),
-            func.sum(pna * pna),
-            func.count(mean),
-            func.coalesce(func.sum(mean), 0),
-            func.coalesce(func.sum(mean * mean), 0),
-        )
+        select(*dims, c.pna, c.shown, c.total, c.scored, func.count())
         .select_from(per_respondent)
-        .join(Response, Response.id == per_respondent.c.rid)  # type: ignore[arg-type]
+        .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
         .where(*scope.conditions())
-        .group_by(*dims)
+        .group_by(*dims, c.pna, c.shown, c.total, c.scored)
     )
-    cells = {}
-    for row in session.execute(query):
-        *key, n, s_p, ss_p, n_m, s_m, ss_m = row
-        cells[tuple(key)] = VariantCell(
-            Moments(n, float(s_p), float(ss_p)), Moments(n_m, float(s_m), float(ss_m))
-        )
-    return cells
+    return _collect(session, query, len(dims))

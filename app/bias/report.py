@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from app.bias import queries
+from app.bias.counts import (
+    EMPTY_ITEM,
+    CrosswiseCell,
+    ItemCell,
+    balanced_cell,
+    crosswise_cell,
+    item_cell,
+    variant_cell,
+)
 from app.bias.estimators import (
     CrosswiseEstimate,
     Difference,
     Estimate,
-    Moments,
     crosswise,
     estimate_difference,
     mean_interval,
@@ -63,15 +71,32 @@ class ChannelItem:
                  "ambassadors: a sign of dependency bias.")
 
 
-def _pooled(cells: dict[tuple, queries.ItemCell], key: tuple, channels: Sequence[str], item: str
-            ) -> tuple[Moments, int, int, int]:
-    m, pna, dk, shown = Moments(0, 0.0, 0.0), 0, 0, 0
+def _pooled(cells: dict[tuple, ItemCell], key: tuple, channels: Sequence[str], item: str
+            ) -> ItemCell:
+    pooled = EMPTY_ITEM
     for channel in channels:
-        cell = cells.get((*key, channel, item))
-        if cell is not None:
-            m, pna, dk, shown = (m + cell.moments, pna + cell.prefer_not, dk + cell.dont_know,
-                                 shown + cell.shown)
-    return m, pna, dk, shown
+        pooled = pooled + cells.get((*key, channel, item), EMPTY_ITEM)
+    return pooled
+
+
+def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k: int
+                     ) -> ChannelItem:
+    """The channel comparison of one item from its counts (pooled over staff channels)."""
+    staff_m, peer_m = staff_cell.moments, peer_cell.moments
+    staff = mean_interval(staff_m) if staff_m.n >= max(k, 2) else None
+    peer = mean_interval(peer_m) if peer_m.n >= max(k, 2) else None
+
+    def rates(cell: ItemCell) -> tuple[Estimate, Estimate]:
+        return proportion(cell.prefer_not, cell.shown), proportion(cell.dont_know, cell.shown)
+
+    return ChannelItem(
+        item=item,
+        staff=staff,
+        peer=peer,
+        difference=welch_difference(staff_m, peer_m) if staff and peer else None,
+        staff_rates=rates(staff_cell) if staff else None,
+        peer_rates=rates(peer_cell) if peer else None,
+    )
 
 
 def channel_comparison(
@@ -84,27 +109,14 @@ def channel_comparison(
     below k shows nothing, and then neither does the difference.
     """
     items = likert_items(questionnaire)
-    cells = queries.likert_cells(session, scope, items, by=(*by, "channel"))
+    counts = queries.value_counts(session, scope, items, by=(*by, "channel"))
+    cells = {key: item_cell(c) for key, c in counts.items()}
     keys = sorted({key[: len(by)] for key in cells}, key=lambda t: tuple(map(str, t)))
-    found: dict[tuple, list[ChannelItem]] = {}
-    for key in keys:
-        rows = found[key] = []
-        for item in items:
-            staff_m, s_pna, s_dk, s_shown = _pooled(cells, key, STAFF, item)
-            peer_m, p_pna, p_dk, p_shown = _pooled(cells, key, PEER, item)
-            staff = mean_interval(staff_m) if staff_m.n >= max(k, 2) else None
-            peer = mean_interval(peer_m) if peer_m.n >= max(k, 2) else None
-            rows.append(ChannelItem(
-                item=item,
-                staff=staff,
-                peer=peer,
-                difference=welch_difference(staff_m, peer_m) if staff and peer else None,
-                staff_rates=((proportion(s_pna, s_shown), proportion(s_dk, s_shown))
-                             if staff else None),
-                peer_rates=((proportion(p_pna, p_shown), proportion(p_dk, p_shown))
-                            if peer else None),
-            ))
-    return found
+    return {
+        key: [compare_channels(item, _pooled(cells, key, STAFF, item),
+                               _pooled(cells, key, PEER, item), k=k) for item in items]
+        for key in keys
+    }
 
 
 # -- acquiescence and balanced scores (ANONYMITY.md C.4, R26) --------------------------------
@@ -124,10 +136,10 @@ def acquiescence(
     pairs: Sequence[tuple[str, str]] | None = None,
 ) -> list[AcquiescenceCell]:
     pairs = list(pairs if pairs is not None else questionnaire.balanced_pairs())
-    cells = queries.balanced_cells(session, scope, pairs, by)
+    counts = queries.balanced_counts(session, scope, pairs, by)
     found = []
-    for key in sorted(cells, key=lambda t: tuple(map(str, t))):
-        cell = cells[key]
+    for key in sorted(counts, key=lambda t: tuple(map(str, t))):
+        cell = balanced_cell(counts[key])
         n = cell.acquiescence.n
         shown = n >= max(k, 2)
         found.append(AcquiescenceCell(
@@ -165,10 +177,13 @@ def crosswise_results(
     item = questionnaire.question(item_id)
     if not isinstance(item, Crosswise):
         raise ValueError(f"{item_id} is not a crosswise item")
-    cells = queries.crosswise_cells(session, scope, item_id, by)
+    cells = {key: crosswise_cell(c)
+             for key, c in queries.crosswise_counts(session, scope, item_id, by).items()}
     control_item = questionnaire.control_for(item_id)
-    controls = (queries.crosswise_cells(session, scope, control_item.id, by)
-                if control_item is not None else {})
+    controls: dict[tuple, CrosswiseCell] = {}
+    if control_item is not None:
+        controls = {key: crosswise_cell(c) for key, c in
+                    queries.crosswise_counts(session, scope, control_item.id, by).items()}
     found = {}
     for key in sorted(cells, key=lambda t: tuple(map(str, t))):
         cell = cells[key]
@@ -222,7 +237,8 @@ def promise_variants(
     reversed_ids = {neg for _, neg in questionnaire.balanced_pairs()}
     likert = [i for i in likert_items(questionnaire) if i not in reversed_ids]
     items = [q.id for q in questionnaire.questions()]
-    cells = queries.variant_cells(session, scope, items, likert)
+    cells = {key: variant_cell(c)
+             for key, c in queries.variant_counts(session, scope, items, likert).items()}
     first = cells.get((1,))
     found = []
     for number in range(1, len(questionnaire.promises) + 1):
