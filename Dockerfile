@@ -14,6 +14,7 @@ COPY questionnaires ./questionnaires
 COPY locales ./locales
 # Editable, so the app finds questionnaires/, locales/ and migrations/ beside it.
 RUN pip install --no-cache-dir -e . \
+    && lyssna translations compile \
     && useradd --system --uid 10001 --home-dir /app lyssna \
     && mkdir -p /app/var && chown lyssna /app/var
 

@@ -5,7 +5,8 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export LYSSNA_DATABASE_URL ?= sqlite:///$(CURDIR)/var/lyssna.db
 
-.PHONY: help run test test-fast lint install system-deps migrate demo bench messages clean
+.PHONY: help run test test-fast lint install system-deps migrate demo bench messages \
+	compile-messages fonts clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,6 +43,22 @@ lint: install  ## ruff
 
 bench: install system-deps  ## print the respondent-path benchmark figures
 	$(BIN)/python bench/respondent.py
+
+messages: install  ## extract UI strings to locales/messages.pot and merge them into every catalog
+	mkdir -p locales
+	$(BIN)/pybabel extract -F babel.cfg --add-comments=Translators: --sort-by-file \
+	  --project=lyssna --copyright-holder="Lyssna contributors" --no-wrap \
+	  -o locales/messages.pot .
+	$(BIN)/pybabel extract -F babel-staff.cfg --add-comments=Translators: --sort-by-file \
+	  --project=lyssna --copyright-holder="Lyssna contributors" --no-wrap \
+	  -o locales/staff.pot .
+	$(BIN)/lyssna translations update
+
+compile-messages: install  ## compile locales/*/LC_MESSAGES/*.po to .mo (the app also does it in memory)
+	$(BIN)/lyssna translations compile
+
+fonts: install  ## rebuild the Tigrinya subset font from Debian's Noto Sans Ethiopic
+	$(BIN)/python scripts/build-fonts.py
 
 clean:  ## remove the virtualenv, the database and test output
 	rm -rf $(VENV) var test-output

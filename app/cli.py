@@ -250,9 +250,13 @@ def questionnaire() -> None:
 
 @questionnaire.command("check")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def check(files: tuple[Path, ...]) -> None:
-    """Validate questionnaire files (all of questionnaires/ by default)."""
-    from app.questionnaires.languages import missing_texts
+@click.option("--limit", default=20, show_default=True,
+              help="list at most this many missing texts per language (0: all)")
+def check(files: tuple[Path, ...], limit: int) -> None:
+    """Validate questionnaire files (all of questionnaires/ by default) and list, per language,
+    the texts still missing: a language is offered only when none is."""
+    from app.i18n.locales import LANGUAGES
+    from app.questionnaires.languages import languages_present, missing_texts
     from app.questionnaires.loader import QuestionnaireError, load_file, questionnaire_files
     from app.questionnaires.schema import warnings
 
@@ -269,17 +273,210 @@ def check(files: tuple[Path, ...]) -> None:
         click.echo(f"{path}: ok ({q.key}, {len(q.questions())} questions)")
         for advice in warnings(q):
             click.echo(f"{path}: warning: {advice}", err=True)
-        for lang in _languages_in(q):
+        present = languages_present(q)
+        for lang in LANGUAGES:
             missing = missing_texts(q, lang)
-            state = "complete" if not missing else f"{len(missing)} texts missing"
-            click.echo(f"  {lang}: {state}")
+            status = q.review_status(lang)
+            if not missing:
+                click.echo(f"  {lang}: complete, offered ({status})")
+                continue
+            if lang not in present:
+                click.echo(f"  {lang}: not started ({len(missing)} texts)")
+                continue
+            click.echo(f"  {lang}: {len(missing)} texts missing, not offered")
+            shown = missing if limit <= 0 else missing[:limit]
+            for where in shown:
+                click.echo(f"    - {where}")
+            if len(shown) < len(missing):
+                click.echo(f"    … and {len(missing) - len(shown)} more (--limit 0 lists all)")
     sys.exit(1 if failed else 0)
 
 
-def _languages_in(q) -> list[str]:  # type: ignore[no-untyped-def]
-    from app.questionnaires.languages import text_maps
+@questionnaire.command("export-xlsx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--language", "languages", multiple=True,
+              help="only these languages besides sv and en (default: all of Lyssna's)")
+def export_xlsx(file: Path, out: Path, languages: tuple[str, ...]) -> None:
+    """Write an XLSForm-style spreadsheet for translators (label::<lang> columns)."""
+    from app.questionnaires.loader import QuestionnaireError, load_file
+    from app.questionnaires.xlsx import export_workbook
 
-    return sorted(set().union(*(t.keys() for _, t in text_maps(q))))
+    try:
+        q = load_file(file)
+    except QuestionnaireError as exc:
+        raise click.ClickException(str(exc)) from exc
+    export_workbook(q, out, languages=list(languages) or None)
+    click.echo(f"wrote {out}")
+
+
+@questionnaire.command("import-xlsx")
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="questionnaire file to update (default: questionnaires/<form_id>.yaml)")
+@click.option("--status", type=click.Choice(["draft", "reviewed"]), default="draft",
+              show_default=True, help="review status recorded for the languages that changed")
+@click.option("--dry-run", is_flag=True, help="report the changes without writing")
+def import_xlsx(xlsx: Path, into: Path | None, status: str, dry_run: bool) -> None:
+    """Write the translations of a spreadsheet back into the questionnaire file and report
+    every text that changed. Swedish texts and the structure are never changed from here."""
+    from app.questionnaires.xlsx import ImportError_, import_translations
+
+    try:
+        report = import_translations(xlsx, into=into,
+                                     questionnaire_dir=get_settings().questionnaire_dir,
+                                     status=status, write=not dry_run)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    if report.problems:
+        sys.exit(1)
+
+
+@questionnaire.command("export-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export_json_command(file: Path, out: Path) -> None:
+    """Write every text as JSON, {location: {language: text}}, for translators' tools."""
+    from app.questionnaires.loader import QuestionnaireError, load_file
+    from app.questionnaires.xlsx import export_json
+
+    try:
+        q = load_file(file)
+    except QuestionnaireError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.write_text(export_json(q), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@questionnaire.command("import-json")
+@click.argument("json_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--status", type=click.Choice(["draft", "reviewed"]), default="draft",
+              show_default=True, help="review status recorded for the languages that changed")
+@click.option("--dry-run", is_flag=True, help="report the changes without writing")
+def import_json(json_file: Path, into: Path, status: str, dry_run: bool) -> None:
+    """Like import-xlsx, from JSON {location: {language: text}} (locations as in
+    `questionnaire check`)."""
+    from app.questionnaires.xlsx import ImportError_, merge_texts, read_json_texts
+
+    try:
+        texts, problems = read_json_texts(json_file)
+        report = merge_texts(texts, form_id=None, into=into,
+                             questionnaire_dir=get_settings().questionnaire_dir,
+                             status=status, write=not dry_run, problems=problems)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.lines():
+        click.echo(line)
+    if report.problems:
+        sys.exit(1)
+
+
+@questionnaire.command("import-xlsform")
+@click.argument("xlsx", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id", "questionnaire_id", default=None, help="questionnaire id (default: form_id)")
+def import_xlsform(xlsx: Path, out: Path, questionnaire_id: str | None) -> None:
+    """Convert a standard XLSForm (ODK, KoboToolbox) into a Lyssna questionnaire file.
+
+    Prints one line per row that Lyssna cannot take, with its row number, and writes nothing
+    if there is any."""
+    from app.questionnaires.xlsform import convert_xlsform
+
+    result = convert_xlsform(xlsx, questionnaire_id=questionnaire_id)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} row(s) could not be imported")
+    out.write_text(result.yaml_text, encoding="utf-8")
+    click.echo(f"wrote {out} ({result.question_count} questions, "
+               f"languages: {', '.join(result.languages)})")
+
+
+@main.group()
+def translations() -> None:
+    """Gettext catalogs of the UI (locales/) and review status of translations."""
+
+
+def _locale_dir() -> Path:
+    """Without loading Settings: `translations compile` runs while building the Docker image,
+    where the production settings (secret key) are not there yet."""
+    import os
+
+    from app.settings import ROOT
+
+    return Path(os.environ.get("LYSSNA_LOCALE_DIR") or ROOT / "locales")
+
+
+@translations.command("update")
+def translations_update() -> None:
+    """Merge locales/messages.pot into every language's catalog and locales/staff.pot into the
+    staff languages' catalogs (creates missing ones)."""
+    from app.i18n.catalogs import update
+    from app.i18n.staff import DOMAIN as STAFF, STAFF_LANGUAGES
+
+    for line in update(_locale_dir()):
+        click.echo(line)
+    for line in update(_locale_dir(), STAFF, list(STAFF_LANGUAGES)):
+        click.echo(f"{line} ({STAFF})")
+
+
+@translations.command("compile")
+def translations_compile() -> None:
+    """Compile every catalog to .mo (drafts included, fuzzy entries left out)."""
+    from app.i18n.catalogs import compile_all
+
+    for line in compile_all(_locale_dir()):
+        click.echo(line)
+
+
+@translations.command("check")
+@click.option("--language", "languages", multiple=True, help="only these languages")
+def translations_check(languages: tuple[str, ...]) -> None:
+    """List missing, stale and broken catalog entries; exit 1 if there is any."""
+    from app.i18n.catalogs import check as check_catalogs
+
+    bad = False
+    for code, findings in check_catalogs(_locale_dir()).items():
+        if languages and code not in languages:
+            continue
+        kinds: dict[str, int] = {}
+        for finding in findings:
+            kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "ok"
+        click.echo(f"{code}: {summary}")
+        for finding in findings:
+            if finding.kind != "missing" or languages:
+                click.echo(f"  {finding}")
+        bad = bad or bool(findings)
+    sys.exit(1 if bad else 0)
+
+
+@translations.command("drafts")
+@click.option("--language", "languages", multiple=True, help="only these languages")
+def translations_drafts(languages: tuple[str, ...]) -> None:
+    """List every translation no native speaker has reviewed yet (catalogs and questionnaire
+    files), so a coordinator can send them for review."""
+    from app.i18n.catalogs import drafts
+    from app.questionnaires.languages import languages_present, text_maps
+    from app.questionnaires.loader import load_file, questionnaire_files
+
+    settings = get_settings()
+    for draft in drafts(settings.locale_dir):
+        if languages and draft.language not in languages:
+            continue
+        click.echo(f"{draft.language}\tui\t{draft.msgid}")
+    for path in questionnaire_files(settings.questionnaire_dir):
+        q = load_file(path)
+        for lang in languages_present(q):
+            if q.review_status(lang) != "draft" or (languages and lang not in languages):
+                continue
+            count = sum(1 for _, text in text_maps(q) if text.get(lang, "").strip())
+            click.echo(f"{lang}\tquestionnaire\t{path.name} ({q.key}): {count} texts, "
+                       "not reviewed")
 
 
 @main.command()

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.i18n = i18n
-    app.state.templates = make_templates(HERE / "templates")
+    app.state.templates = make_templates(HERE / "templates", i18n)
     css = (HERE / "static" / "app.css").read_bytes()
     app.state.templates.env.globals["static_version"] = hashlib.sha256(css).hexdigest()[:10]
     app.add_middleware(ErrorPages)
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.auth.routes import router as auth_router
     from app.issuance.routes import router as issuance_router
     from app.pages.routes import router as pages_router
+    from app.questionnaires.routes import router as questionnaire_media_router
     from app.respondent.routes import router as respondent_router
 
     app.include_router(respondent_router)
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(issuance_router)
     app.add_exception_handler(LoginRequired, login_required_handler)
+    app.include_router(questionnaire_media_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

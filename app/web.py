@@ -71,18 +71,20 @@ class LanguageMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            self.i18n.activate(language_from_scope(scope))
+            self.i18n.activate(language_from_scope(scope, self.i18n.complete_languages()))
         await self.app(scope, receive, send)
 
 
-def language_from_scope(scope: Scope) -> str:
+def language_from_scope(scope: Scope, available: tuple[str, ...] | None = None) -> str:
+    """The cookie's language (set by an explicit choice), else the best Accept-Language match
+    among `available` (languages whose UI catalog is complete), else Swedish."""
     headers = dict(scope.get("headers", []))
     for part in headers.get(b"cookie", b"").decode("latin-1").split(";"):
         name, _, value = part.strip().partition("=")
         if name == LANGUAGE_COOKIE and value in LANGUAGES:
             return value
     accept = headers.get(b"accept-language", b"").decode("latin-1")
-    return negotiate(accept, list(LANGUAGES)) or "sv"
+    return negotiate(accept, available or tuple(LANGUAGES)) or "sv"
 
 
 class ErrorPages:
@@ -122,7 +124,8 @@ class ErrorPages:
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> Response:
     lang = current_language()
-    ctx = {"lang": lang, "settings": request.app.state.settings, **(context or {})}
+    ctx = {"lang": lang, "settings": request.app.state.settings, "here": request.url.path,
+           **(context or {})}
     return request.app.state.templates.TemplateResponse(
         request, template, ctx, status_code=status_code
     )

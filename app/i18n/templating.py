@@ -8,9 +8,16 @@ from pathlib import Path
 
 import jinja2
 from babel.support import NullTranslations
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from app.i18n.locales import LANGUAGES, Language, get_language, load_translations
+from app.i18n.locales import (
+    LANGUAGES,
+    SOURCE_CATALOG,
+    Language,
+    get_language,
+    load_translations,
+)
 
 _language: ContextVar[Language] = ContextVar("language", default=LANGUAGES["sv"])
 _translations: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
@@ -20,11 +27,25 @@ _NULL = NullTranslations()
 class I18n:
     def __init__(self, locale_dir: Path):
         self.locale_dir = locale_dir
+        self._complete: tuple[str, ...] | None = None
+
+    def complete_languages(self) -> tuple[str, ...]:
+        """Languages whose UI catalog has every string: offered on public pages (respondent
+        pages offer the languages the questionnaire is complete in)."""
+        if self._complete is None:
+            from app.i18n.catalogs import check
+
+            try:
+                findings = check(self.locale_dir)
+            except FileNotFoundError:  # no template: a bare checkout without locales/
+                findings = {code: ["?"] for code in LANGUAGES if code != SOURCE_CATALOG}
+            self._complete = tuple(code for code in LANGUAGES if not findings.get(code))
+        return self._complete
 
     def activate(self, code: str | None) -> Language:
         lang = get_language(code)
         _language.set(lang)
-        _translations.set(load_translations(self.locale_dir, lang.babel))
+        _translations.set(load_translations(self.locale_dir, lang.code))
         return lang
 
     def activate_staff(self, code: str | None) -> Language:
@@ -60,7 +81,13 @@ def pgettext(context: str, message: str) -> str:
 _ = gettext
 
 
-def make_templates(template_dir: Path) -> Jinja2Templates:
+def bdi(value: object) -> Markup:
+    """Isolate a number or Latin fragment inside translated text, so it keeps its own direction
+    in a right-to-left sentence (and vice versa): `{{ _("Page %(n)s", n=n|bdi) }}`."""
+    return Markup("<bdi>%s</bdi>") % escape(value)
+
+
+def make_templates(template_dir: Path, i18n: I18n | None = None) -> Jinja2Templates:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"]),
@@ -75,4 +102,6 @@ def make_templates(template_dir: Path) -> Jinja2Templates:
     env.policies["ext.i18n.trimmed"] = True
     env.globals["current_language"] = current_language
     env.globals["languages"] = LANGUAGES
+    env.globals["site_languages"] = i18n.complete_languages if i18n else (lambda: ())
+    env.filters["bdi"] = bdi
     return Jinja2Templates(env=env)

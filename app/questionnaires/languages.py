@@ -1,7 +1,13 @@
-"""Which languages a questionnaire version can be offered in: only complete ones."""
+"""Which languages a questionnaire version can be offered in: only complete ones.
+
+Every text a respondent can see counts: title, description, scale points, section titles and
+intros, question texts, help texts, options and units. A language with one text missing is not
+offered at all, so nobody gets a page that silently falls back to Swedish.
+"""
 
 from __future__ import annotations
 
+from app.i18n.locales import LANGUAGES
 from app.questionnaires.schema import Crosswise, Questionnaire, Text
 
 
@@ -32,15 +38,23 @@ def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
                 found.append((f"question {question.id} innocuous", question.innocuous))
                 found.append((f"question {question.id} explanation", question.explanation))
                 if question.practice:
-                    found.append((f"question {question.id} practice 1", question.practice.first))
-                    found.append((f"question {question.id} practice 2", question.practice.second))
+                    practice = question.practice
+                    found.append((f"question {question.id} practice first", practice.first))
+                    found.append((f"question {question.id} practice second", practice.second))
     return found
 
 
 def missing_texts(q: Questionnaire, language: str) -> list[str]:
+    """Locations (as in `text_maps`) of the texts not yet translated into `language`."""
     return [where for where, text in text_maps(q) if not text.get(language, "").strip()]
 
 
+def languages_present(q: Questionnaire) -> tuple[str, ...]:
+    """Languages with at least one text in the file, in LANGUAGES order."""
+    present = set().union(*(text.keys() for _, text in text_maps(q)))
+    return tuple(code for code in LANGUAGES if code in present)
+
+
 def complete_languages(q: Questionnaire) -> tuple[str, ...]:
-    candidates = set().union(*(text.keys() for _, text in text_maps(q)))
-    return tuple(sorted(lang for lang in candidates if not missing_texts(q, lang)))
+    """Languages the version can be offered in, in the order of LANGUAGES (the picker's)."""
+    return tuple(code for code in languages_present(q) if not missing_texts(q, code))

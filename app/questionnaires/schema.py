@@ -13,10 +13,18 @@ import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 SOURCE_LANGUAGE = "sv"
 SLUG = r"^[a-z][a-z0-9_]*$"
+AUDIO_FILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.(opus|ogg|oga|mp3|m4a|wav)$"
 
 # Codes stored for answers that are not a substantive choice. They never collide with option
 # codes, which must match SLUG or be digits.
@@ -31,8 +39,25 @@ DIFFERENT = "different"
 ARMS = ("direct", "crosswise")
 PRACTICE_SUFFIX = ".practice"  # stored key of a crosswise item's practice answer
 
-Text = dict[str, str]
-"""A text in several languages: language code -> text. Swedish (the source) is required."""
+
+
+def _known_languages(text: dict[str, str]) -> dict[str, str]:
+    from app.i18n.locales import LANGUAGES
+
+    unknown = sorted(k for k in text if k not in LANGUAGES)
+    if unknown:
+        raise ValueError(
+            f"unknown language tag(s) {unknown}; known: {', '.join(LANGUAGES)}"
+        )
+    return text
+
+
+Text = Annotated[dict[str, str], AfterValidator(_known_languages)]
+"""A text in several languages: language tag -> text. Swedish (the source) is required."""
+
+ReviewStatus = Literal["draft", "reviewed"]
+"""`draft`: no native speaker has reviewed this language's texts yet. Shown to respondents all
+the same, listed by `lyssna translations drafts`, never presented as reviewed."""
 
 
 class Strict(BaseModel):
@@ -82,7 +107,8 @@ class QuestionBase(Strict):
     help: Text | None = None
     required: bool = False
     show_if: Condition | None = None
-    audio: dict[str, str] | None = None
+    audio: dict[str, Annotated[str, Field(pattern=AUDIO_FILE)]] | None = None
+    """A recorded clip per language, a file name in questionnaires/audio/."""
 
     _check_text = field_validator("text")(_require_source)
 
@@ -234,6 +260,8 @@ class Questionnaire(Strict):
     version: int = Field(ge=1)
     title: SourceText
     description: Text | None = None
+    translations: dict[str, ReviewStatus] = {}
+    """Review status per language other than Swedish; a language not listed counts as draft."""
     scales: list[Scale] = []
     # Two or three promise texts: each respondent sees one, drawn uniformly at random; the
     # response stores its number (1-based; 0 = the app's built-in promise).
@@ -241,6 +269,20 @@ class Questionnaire(Strict):
     sections: list[Section] = Field(min_length=1)
 
     _check_title = field_validator("title")(_require_source)
+
+    @field_validator("translations")
+    @classmethod
+    def _check_translations(cls, value: dict[str, str]) -> dict[str, str]:
+        _known_languages(value)
+        if SOURCE_LANGUAGE in value:
+            raise ValueError(f"'{SOURCE_LANGUAGE}' is the source language, not a translation")
+        return value
+
+    def review_status(self, language: str) -> str:
+        """'source' for Swedish; otherwise the recorded status, 'draft' when none is recorded."""
+        if language == SOURCE_LANGUAGE:
+            return "source"
+        return self.translations.get(language, "draft")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Questionnaire:
@@ -372,7 +414,9 @@ def _source_only(node: object) -> object:
             isinstance(v, str) for v in node.values()
         ):
             return {k: v for k, v in node.items() if k == SOURCE_LANGUAGE}
-        return {k: _source_only(v) for k, v in node.items() if k != "audio"}
+        return {
+            k: _source_only(v) for k, v in node.items() if k not in ("audio", "translations")
+        }
     if isinstance(node, list):
         return [_source_only(v) for v in node]
     return node

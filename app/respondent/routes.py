@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from app.errors import NotFound, TokenError
 from app.i18n.locales import LANGUAGES, negotiate
 from app.issuance.tokens import normalise
+from app.pages.routes import remember_language
 from app.questionnaires.schema import DONT_KNOW, PREFER_NOT
 from app.respondent.answers import (
     missing_required,
@@ -88,7 +89,8 @@ def _open(request: Request, token: str, session: Session, service: RespondentSer
           device: str | None, *, restart: bool) -> Response:
     device = device or secrets.token_urlsafe(24)
     suggested = negotiate(request.headers.get("accept-language"), list(LANGUAGES))
-    service.open_link(session, token, device, language=suggested, restart=restart)
+    service.open_link(session, token, device, language=suggested, restart=restart,
+                      accept_language=request.headers.get("accept-language", ""))
     response = _redirect("/s")
     args = _cookie_args(request)
     response.set_cookie(TOKEN_COOKIE, service.parse(token)[0], **args)
@@ -117,6 +119,15 @@ async def visit_in_its_language(
 
 
 VisitDep = Annotated[Visit, Depends(visit_in_its_language)]
+
+
+def _redirect_to(request: Request, visit: Visit, url: str) -> RedirectResponse:
+    """Redirect, remembering the draft's language on this phone, so pages outside the draft
+    (thanks, errors) stay in the language the respondent chose."""
+    response = _redirect(url)
+    if visit.state.language:
+        remember_language(request, response, visit.state.language)
+    return response
 
 
 def _step_url(visit: Visit) -> str:
@@ -169,7 +180,7 @@ def choose_language(
     if visit.state.step == "language":
         visit.state.step = "welcome"
     service.save(session, visit)
-    return _redirect(next if next.startswith("/s/") else _step_url(visit))
+    return _redirect_to(request, visit, next if next.startswith("/s/") else _step_url(visit))
 
 
 @router.get("/s/welcome", name="welcome")
@@ -185,7 +196,8 @@ def start(
     if not _switch_language(request, visit, nav) and visit.state.step in ("language", "welcome"):
         visit.state.step, visit.state.page = "page", 0
     service.save(session, visit)
-    return _redirect("/s/welcome" if nav.startswith("lang:") else _step_url(visit))
+    return _redirect_to(request, visit,
+                        "/s/welcome" if nav.startswith("lang:") else _step_url(visit))
 
 
 def _section(visit: Visit, number: int) -> int:
@@ -247,7 +259,7 @@ def save_page(request: Request, number: int, visit: VisitDep, session: SessionDe
     else:
         state.step, state.page = "page", target
     service.save(session, visit)
-    return _redirect(_step_url(visit))
+    return _redirect_to(request, visit, _step_url(visit))
 
 
 def _neighbour(visit: Visit, index: int, step: int) -> int | None:
@@ -276,7 +288,7 @@ def submit(
 ) -> Response:
     if _switch_language(request, visit, nav):
         service.save(session, visit)
-        return _redirect("/s/review")
+        return _redirect_to(request, visit, "/s/review")
     if nav == "back":
         last = _neighbour(visit, len(visit.questionnaire.sections), -1)
         visit.state.step, visit.state.page = ("page", last) if last is not None else ("welcome", 0)
@@ -290,18 +302,12 @@ def submit(
     settings = request.app.state.settings
     background.add_task(flush, engine, min_rows=settings.flush_min_rows,
                         current_period=service.clock.period())
-    response = _redirect(f"/s/thanks?lang={visit.state.language or 'sv'}")
+    response = _redirect_to(request, visit, "/s/thanks")
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response
 
 
-async def language_from_query(request: Request, lang: str | None = None) -> None:
-    """The thank-you page has no draft any more; the language comes along in the redirect."""
-    if lang in LANGUAGES:
-        request.app.state.i18n.activate(lang)
-
-
-@router.get("/s/thanks", name="thanks", dependencies=[Depends(language_from_query)])
+@router.get("/s/thanks", name="thanks")
 def thanks(request: Request) -> Response:
     return render(request, "respondent/thanks.html")
 

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from app.errors import TokenError
+from app.i18n.locales import negotiate
 from app.issuance.tokens import normalise, token_hash
 from app.keys import Keys
 from app.models import Batch, Draft, QuestionnaireVersion, ResponseInbox, Token, TokenState
@@ -105,7 +106,8 @@ class RespondentService:
         return self.registry.get(*key)
 
     def open_link(
-        self, session: Session, raw: str, device: str, *, language: str | None, restart: bool
+        self, session: Session, raw: str, device: str, *, language: str | None, restart: bool,
+        accept_language: str | None = None,
     ) -> None:
         """First visit binds a new draft to this device; a later visit from it resumes.
 
@@ -125,6 +127,8 @@ class RespondentService:
             session.flush()
         questionnaire = self.questionnaire_for(session, batch)
         offered = self.registry.languages(questionnaire)
+        if accept_language is not None:  # the phone's best match among what is offered
+            language = negotiate(accept_language, offered)
         state = DraftState(
             language=language if language in offered else None,
             variant=draw_variant(questionnaire),
