@@ -135,3 +135,29 @@ class TestShippedVersionTwo:
         assert sensitive.split and sensitive.practice and control.control_of == sensitive.id
         assert len(v2.balanced_pairs()) >= 2
         assert {"sv", "en"} <= set(complete_languages(v2))
+
+
+class TestTranslatorsGetTheNewTexts:
+    def test_json_round_trip_fills_promises_and_crosswise_texts(self, tmp_path: Path):
+        """Translators work from `export-json`; every new text comes back into the YAML."""
+        import json
+        import shutil
+
+        from app.questionnaires.loader import load_file
+        from app.questionnaires.xlsx import export_json, merge_texts
+
+        copy = tmp_path / "regional-followup-v2.yaml"
+        shutil.copy(ROOT / "questionnaires" / "regional-followup-v2.yaml", copy)
+        before = load_file(copy)
+        texts = json.loads(export_json(before))
+        new = [loc for loc in texts if loc.startswith("promise ")
+               or " practice " in loc or loc.endswith((" innocuous", " explanation"))]
+        assert len(new) == 7 + 2 + 2 + 2  # 3 + 4 promise points, practice pair, 2 × (B, explanation)
+        arabic = {loc: {"ar": f"نص {i}"} for i, loc in enumerate(new)}
+        report = merge_texts(arabic, form_id=None, into=copy,
+                             questionnaire_dir=tmp_path)
+        assert report.written and not report.problems
+        after = load_file(copy)
+        assert after.fingerprint() == before.fingerprint()
+        assert missing_texts(after, "ar") and not any(
+            loc in missing_texts(after, "ar") for loc in new)
