@@ -259,3 +259,35 @@ def promise_variants(
             if compare else None,
         ))
     return found
+
+
+# -- everything for one results page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BiasPublication:
+    """The bias section of a results page: what app/templates/reports/_bias.html renders."""
+
+    k: int
+    labels: dict[str, str]  # item id -> question text in the page language
+    channels: list[ChannelItem]
+    acquiescence: list[AcquiescenceCell]
+    crosswise: list[CrosswiseResult]
+    variants: list[VariantResult]
+
+
+def bias_publication(
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str
+) -> BiasPublication:
+    """All bias indicators of one lattice position, with the k rules applied."""
+    labels = {q.id: q.text.get(language) or q.text["sv"] for q in questionnaire.questions()}
+    sensitive = [q.id for q in questionnaire.crosswise_items() if q.control_of is None]
+    return BiasPublication(
+        k=k,
+        labels=labels,
+        channels=channel_comparison(session, scope, questionnaire, k=k).get((), []),
+        acquiescence=acquiescence(session, scope, questionnaire, k=k, by=("language",)),
+        crosswise=[crosswise_result(session, scope, questionnaire, item, k=k)
+                   for item in sensitive],
+        variants=promise_variants(session, scope, questionnaire, k=k),
+    )
