@@ -43,6 +43,7 @@ lint: install  ## ruff
 
 bench: install system-deps  ## print the respondent-path benchmark figures
 	$(BIN)/python bench/respondent.py
+	$(BIN)/python bench/sheets.py
 
 messages: install  ## extract UI strings to locales/messages.pot and merge them into every catalog
 	mkdir -p locales

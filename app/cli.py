@@ -90,21 +90,32 @@ def tokens() -> None:
 @click.option("--expires", "expires_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="last day the tokens work (default: settings.token_days_valid from today)")
 @click.option("--label", default="")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="also write the printable A4 sheet of QR cards here")
+@click.option("--per-page", type=click.Choice(["8", "12"]), default="12", show_default=True)
+@click.option("--languages", default="sv,en", show_default=True,
+              help="invitation languages on the cards, comma-separated codes")
+@click.option("--fold", is_flag=True, help="fold-over cards with the QR code inside")
 def issue(municipality: str, intervention: str, count: int, channel: str,
-          expires_on: object, label: str) -> None:
-    """Print one respondent URL per line."""
+          expires_on: object, label: str, pdf_path: Path | None, per_page: str,
+          languages: str, fold: bool) -> None:
+    """Print one respondent URL per line (and write the PDF sheet with --pdf)."""
     from app.issuance.service import IssueError, find_intervention, find_municipality, issue_batch
     from app.keys import Keys
     from app.models import Channel
 
     settings = get_settings()
+    chosen = _languages(languages)
     today = date.today() if not settings.timezone else _today(settings.timezone)
     expiry = expires_on.date() if expires_on else today + timedelta(settings.token_days_valid)  # type: ignore[attr-defined]
     try:
+        keys = Keys.from_secret(settings.secret_key)
         with Session(_engine()) as session:
-            _, issued = issue_batch(
+            batch, issued = issue_batch(
                 session,
-                token_key=Keys.from_secret(settings.secret_key).token_hmac,
+                token_key=keys.token_hmac,
+                plaintext_key=keys.token_plaintext,
+                download_hours=settings.token_download_hours,
                 municipality=find_municipality(session, municipality),
                 intervention=find_intervention(session, intervention),
                 count=count,
@@ -114,10 +125,32 @@ def issue(municipality: str, intervention: str, count: int, channel: str,
                 label=label,
             )
             session.commit()
+            batch_id = batch.id
     except IssueError as exc:
         raise click.ClickException(str(exc)) from exc
     base = settings.base_url.rstrip("/")
     click.echo("\n".join(f"{base}/r/{t}" for t in issued))
+    if pdf_path is not None:
+        from app.issuance.sheets import sheet_pdf
+
+        pdf_path.write_bytes(sheet_pdf(
+            issued, base_url=settings.base_url, languages=chosen,
+            locale_dir=settings.locale_dir, per_page=int(per_page), fold=fold,
+            title=" · ".join(filter(None, [municipality, intervention, f"#{batch_id}", label])),
+        ))
+        click.echo(f"sheet written to {pdf_path}", err=True)
+
+
+def _languages(codes: str):  # type: ignore[no-untyped-def]
+    from app.i18n.locales import LANGUAGES
+
+    chosen = []
+    for code in filter(None, (c.strip() for c in codes.split(","))):
+        if code not in LANGUAGES:
+            raise click.BadParameter(f"unknown language '{code}' (known: {', '.join(LANGUAGES)})",
+                                     param_hint="--languages")
+        chosen.append(LANGUAGES[code])
+    return chosen
 
 
 @tokens.command("revoke")
@@ -416,7 +449,8 @@ def translations_update() -> None:
     """Merge locales/messages.pot into every language's catalog and locales/staff.pot into the
     staff languages' catalogs (creates missing ones)."""
     from app.i18n.catalogs import update
-    from app.i18n.staff import DOMAIN as STAFF, STAFF_LANGUAGES
+    from app.i18n.staff import DOMAIN as STAFF
+    from app.i18n.staff import STAFF_LANGUAGES
 
     for line in update(_locale_dir()):
         click.echo(line)
@@ -489,3 +523,16 @@ def flush(force: bool) -> None:
     moved = run_flush(_engine(), min_rows=settings.flush_min_rows,
                       current_period=_today(settings.timezone).strftime("%Y-%m"), force=force)
     click.echo(f"{moved} response(s) flushed")
+
+
+@main.command()
+def purge() -> None:
+    """Destroy the plaintext tokens of batches whose download window has passed."""
+    from datetime import UTC, datetime
+
+    from app.issuance.plaintext import purge_expired
+
+    with Session(_engine()) as session:
+        removed = purge_expired(session, datetime.now(UTC))
+        session.commit()
+    click.echo(f"plaintext destroyed for {removed} batch(es)")

@@ -22,6 +22,7 @@ class Keys:
     token_hmac: bytes
     draft: bytes
     session: bytes
+    token_plaintext: bytes  # AES-GCM key for a batch's plaintext tokens while downloadable
 
     @classmethod
     def from_secret(cls, secret: str) -> Keys:
@@ -30,4 +31,5 @@ class Keys:
             token_hmac=derive(raw, "lyssna token hmac v1"),
             draft=derive(raw, "lyssna draft v1"),
             session=derive(raw, "lyssna session v1"),
+            token_plaintext=derive(raw, "lyssna token plaintext v1"),
         )

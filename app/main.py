@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
@@ -110,3 +111,21 @@ async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
             )
         except Exception as exc:  # keep the loop alive; the next round retries
             log.error("flush failed: %s", type(exc).__name__)
+        try:
+            await asyncio.to_thread(purge_plaintext, app.state.engine)
+        except Exception as exc:
+            log.error("plaintext purge failed: %s", type(exc).__name__)
+
+
+def purge_plaintext(engine: Engine) -> int:
+    """Destroy batches' plaintext tokens once their download window is over (ANONYMITY R13)."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from app.issuance.plaintext import purge_expired
+
+    with Session(engine) as session:
+        removed = purge_expired(session, datetime.now(UTC))
+        session.commit()
+    return removed

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=5)
     token_days_valid: int = Field(default=60, ge=1)
     draft_days: int = Field(default=30, ge=1)
+    # Plaintext tokens stay downloadable (PDF/PNG/SVG, show on screen) this long, then are
+    # destroyed (ANONYMITY.md A.6, R13).
+    token_download_hours: int = Field(default=24, ge=1, le=24 * 7)
     timezone: str = "Europe/Stockholm"
 
     @model_validator(mode="after")

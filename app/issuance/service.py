@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
+from app.issuance.plaintext import forget_tokens, store_tokens
 from app.issuance.tokens import new_token, token_hash
 from app.models import Batch, Channel, Intervention, Municipality, QuestionnaireVersion, Token
 from app.models.token import TokenState
@@ -58,8 +59,13 @@ def issue_batch(
     label: str = "",
     created_by: int | None = None,
     languages: list[str] | tuple[str, ...] = (),
+    plaintext_key: bytes | None = None,
+    download_hours: int = 24,
+    now: datetime | None = None,
 ) -> tuple[Batch, list[str]]:
-    """Create a batch and its tokens; the plaintext tokens are returned once, never stored."""
+    """Create a batch and its tokens; the plaintext tokens are returned once and, given
+    `plaintext_key` (Keys.token_plaintext), kept encrypted for `download_hours` so the sheet and
+    cards can be downloaded again (app/issuance/plaintext.py); never stored in the clear."""
     if not 1 <= count <= MAX_BATCH:
         raise IssueError(f"count must be between 1 and {MAX_BATCH}")
     if expires_on < today:
@@ -71,7 +77,7 @@ def issue_batch(
         questionnaire_version_id=version.id,  # type: ignore[arg-type]
         channel=channel,
         expires_on=expires_on,
-        created_at=datetime.now(UTC),
+        created_at=now or datetime.now(UTC),
         label=label,
         issued=count,
         created_by=created_by,
@@ -85,12 +91,16 @@ def issue_batch(
         [{"hash": token_hash(token_key, t), "batch_id": batch.id, "state": "unused"}
          for t in tokens],
     )
+    if plaintext_key is not None:
+        store_tokens(session, plaintext_key, batch.id, tokens,  # type: ignore[arg-type]
+                     batch.created_at + timedelta(hours=download_hours))
     return batch, tokens
 
 
 def revoke_batch(session: Session, batch: Batch) -> None:
-    """Unused tokens stop working; answered ones stay counted."""
+    """Unused tokens stop working; answered ones stay counted; the plaintext is destroyed."""
     batch.revoked = True
+    forget_tokens(session, batch.id)  # type: ignore[arg-type]
     session.add(batch)
     session.execute(
         update(Token)

@@ -13,6 +13,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
+from app.models.batch_secret import BatchSecret  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
 from app.models.staff import (  # noqa: E402
     AuditEvent,
@@ -33,6 +34,7 @@ __all__ = [
     "StaffSession",
     "StaffUser",
     "Batch",
+    "BatchSecret",
     "Channel",
     "Draft",
     "Intervention",

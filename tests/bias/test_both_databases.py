@@ -56,8 +56,9 @@ class TestSameNumbersOnBothDatabases:
         assert cell.n == 10
         assert cell.acquiescence.value == pytest.approx(((5 * 5 + 10) / 10 + 4) / 2 - 3)
         assert cell.balanced.value == pytest.approx(((5 * 5 + 10) / 10 + 2) / 2)
-        # crosswise arm: 4 same of 8 → λ = 0.5 → π = (0.5 − 0.8)/(−0.6) = 0.5
+        # crosswise arm: 4 same of 8, so λ = 0.5 and π = (0.5 − 0.8)/(−0.6) = 0.5
         assert cw.n == 8 and cw.estimate.raw == pytest.approx(0.5)
-        assert cw.control.value == 0 and cw.control.raw < 0  # all "same": λ = 1 → π = −1/3, shown as 0
+        # control all "same": λ = 1, π = −1/3, shown as 0
+        assert cw.control.value == 0 and cw.control.raw < 0
         assert cw.direct is None  # 2 direct answers < k
         assert [v.n for v in variants] == [5, 5]

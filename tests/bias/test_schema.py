@@ -150,9 +150,11 @@ class TestTranslatorsGetTheNewTexts:
         shutil.copy(ROOT / "questionnaires" / "regional-followup-v2.yaml", copy)
         before = load_file(copy)
         texts = json.loads(export_json(before))
-        new = [loc for loc in texts if loc.startswith("promise ")
-               or " practice " in loc or loc.endswith((" innocuous", " explanation"))]
-        assert len(new) == 7 + 2 + 2 + 2  # 3 + 4 promise points, practice pair, 2 × (B, explanation)
+        new = [loc for loc in texts
+               if loc.startswith("promise ") or " practice " in loc
+               or loc.endswith((" innocuous", " explanation"))]
+        # 3 + 4 promise points, the practice pair, 2 × (innocuous B, explanation)
+        assert len(new) == 7 + 2 + 2 + 2
         arabic = {loc: {"ar": f"نص {i}"} for i, loc in enumerate(new)}
         report = merge_texts(arabic, form_id=None, into=copy,
                              questionnaire_dir=tmp_path)

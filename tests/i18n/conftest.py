@@ -31,3 +31,23 @@ def ml_engine(ml_settings: Settings) -> Iterator[Engine]:
 def ml_client(ml_settings: Settings, ml_engine: Engine) -> Iterator[TestClient]:
     with TestClient(create_app(ml_settings), follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture
+def incomplete_ar_client(settings: Settings, tmp_path: Path) -> Iterator[TestClient]:
+    """The app with a copy of the catalogs in which one Arabic UI string is untranslated."""
+    import shutil
+
+    from app.i18n.catalogs import read_catalog, write_catalog
+    from app.i18n.locales import catalog_path
+    from app.settings import ROOT
+
+    locales = tmp_path / "locales"
+    shutil.copytree(ROOT / "locales", locales)
+    po = catalog_path(locales, "ar")
+    catalog = read_catalog(po)
+    next(m for m in catalog if m.id).string = ""
+    write_catalog(po, catalog)
+    with TestClient(create_app(settings.model_copy(update={"locale_dir": locales})),
+                    follow_redirects=False) as client:
+        yield client
