@@ -22,6 +22,7 @@ from app.respondent.service import Clock, RespondentService
 from app.settings import Settings, get_settings
 from app.storage.engine import make_engine, unsafe_database_settings
 from app.storage.flush import flush
+from app.storage.session import Writers
 from app.web import EXCEPTION_HANDLERS, ErrorPages, LanguageMiddleware, SecurityHeaders
 
 log = logging.getLogger("lyssna")
@@ -39,12 +40,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if problems:
             message = "unsafe PostgreSQL settings for anonymous answers: " + ", ".join(problems)
             if settings.environment == "production":
+                engine.dispose()  # do not leak the pool's connections when refusing to start
                 raise RuntimeError(message)
             log.warning(message)
         registry = Registry.from_directory(settings.questionnaire_dir)
         clock = Clock(ZoneInfo(settings.timezone))
         keys = Keys.from_secret(settings.secret_key)
         app.state.engine = engine
+        if engine.dialect.name == "sqlite":
+            app.state.writers = Writers(engine)
         app.state.clock = clock
         app.state.keys = keys
         app.state.registry = registry

@@ -33,11 +33,14 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 LANGUAGE_COOKIE = "lyssna_lang"
+STATIC_VERSIONED = b"public, max-age=31536000, immutable"
+STATIC_PLAIN = b"public, max-age=86400"
 
 
 class SecurityHeaders:
     """Headers on every response; `no-store` on everything but static files, so a shared phone's
-    back button or cache never shows someone else's answers (ANONYMITY.md L11)."""
+    back button or cache never shows someone else's answers (ANONYMITY.md L11). Static files are
+    cached: a year under a versioned URL, a day otherwise."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -46,15 +49,19 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        cache = b"no-store"
+        if scope["path"].startswith("/static/"):
+            # a versioned URL (?v=<hash of the file>) never changes; others may, within a day
+            versioned = b"v=" in scope.get("query_string", b"")
+            cache = STATIC_VERSIONED if versioned else STATIC_PLAIN
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k for k, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in names]
-                if not static and b"cache-control" not in names:
-                    headers.append((b"cache-control", b"no-store"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", cache))
                 message["headers"] = headers
             await send(message)
 
@@ -90,8 +97,8 @@ def language_from_scope(scope: Scope, available: tuple[str, ...] | None = None) 
 class ErrorPages:
     """Last line of defence: an unexpected error becomes a 500 page in the user's language.
 
-    It logs the exception type and the route *template* (/r/{token}), never the URL, the client
-    address or the message, which could carry a token (ANONYMITY.md R10).
+    It logs the exception type and the route's *name* (open_link, page, ...), never the URL or
+    a path, the client address or the message, which could carry a token (ANONYMITY.md R10).
     """
 
     def __init__(self, app: ASGIApp):
@@ -112,7 +119,7 @@ class ErrorPages:
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:
-            route = getattr(scope.get("route"), "path", "?")
+            route = getattr(scope.get("route"), "name", "?")
             log.error("unhandled %s in %s %s", type(exc).__name__, scope.get("method"), route)
             if started:
                 return

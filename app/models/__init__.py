@@ -10,10 +10,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+from app.models.batch_secret import BatchSecret  # noqa: E402
 from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
-from app.models.batch_secret import BatchSecret  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
 from app.models.staff import (  # noqa: E402
     AuditEvent,

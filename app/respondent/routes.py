@@ -28,7 +28,7 @@ from app.respondent.answers import (
 )
 from app.respondent.service import IncompleteAnswers, RespondentService, Visit
 from app.storage.flush import flush
-from app.storage.session import EngineDep, SessionDep
+from app.storage.session import EngineDep, SessionDep, WriteSessionDep, as_writer
 from app.web import render
 
 router = APIRouter()
@@ -36,7 +36,7 @@ TOKEN_COOKIE = "lyssna_t"
 DEVICE_COOKIE = "lyssna_d"
 
 
-def get_service(request: Request) -> RespondentService:
+async def get_service(request: Request) -> RespondentService:
     return request.app.state.respondents
 
 
@@ -70,7 +70,7 @@ def enter_code(request: Request, code: str | None = None) -> Response:
 
 @router.get("/r/{token}", name="open_link")
 def open_link(
-    request: Request, token: str, session: SessionDep, service: Service,
+    request: Request, token: str, session: WriteSessionDep, service: Service,
     device: DeviceCookie = None,
 ) -> Response:
     return _open(request, token, session, service, device, restart=False)
@@ -300,8 +300,8 @@ def submit(
     except IncompleteAnswers:
         return _redirect("/s/review")
     settings = request.app.state.settings
-    background.add_task(flush, engine, min_rows=settings.flush_min_rows,
-                        current_period=service.clock.period())
+    background.add_task(as_writer, request.app.state, flush, engine,
+                        min_rows=settings.flush_min_rows, current_period=service.clock.period())
     response = _redirect_to(request, visit, "/s/thanks")
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return response

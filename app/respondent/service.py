@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from app.errors import TokenError
@@ -28,6 +28,19 @@ from app.respondent.drafts import DraftState
 from app.respondent.randomise import draw_arms, draw_variant
 
 OPEN_STATES = (TokenState.unused, TokenState.opened)
+
+# Built once: the respondent path runs these on every request.
+_TOKEN_AND_BATCH = (
+    select(Token, Batch)
+    .join(Batch, Batch.id == Token.batch_id)  # type: ignore[arg-type]
+    .where(Token.hash == bindparam("digest"))
+)
+_TOKEN_BATCH_AND_DRAFT = (
+    select(Token, Batch, Draft)
+    .join(Batch, Batch.id == Token.batch_id)  # type: ignore[arg-type]
+    .outerjoin(Draft, Draft.token_hash == Token.hash)  # type: ignore[arg-type]
+    .where(Token.hash == bindparam("digest"))
+)
 
 
 @dataclass
@@ -77,22 +90,27 @@ class RespondentService:
             raise TokenError("malformed")
         return token, token_hash(self.keys.token_hmac, token)
 
-    def _load(self, session: Session, digest: bytes, *, lock: bool = False) -> tuple[Token, Batch]:
-        query = select(Token, Batch).join(Batch, Batch.id == Token.batch_id)  # type: ignore[arg-type]
-        query = query.where(Token.hash == digest)
+    def _load(self, session: Session, digest: bytes, *, lock: bool = False,
+              refresh: bool = False) -> tuple[Token, Batch]:
+        query = _TOKEN_AND_BATCH
+        if refresh:
+            query = query.execution_options(populate_existing=True)
         if lock:
             query = query.with_for_update(of=Token)  # type: ignore[arg-type]
-        row = session.execute(query).first()
+        row = session.execute(query, {"digest": digest}).first()
         if row is None:
             raise TokenError("unknown")
         token, batch = row
+        self._check(token, batch)
+        return token, batch
+
+    def _check(self, token: Token, batch: Batch) -> None:
         if token.state in (TokenState.consumed, TokenState.used):
             raise TokenError("used")
         if batch.revoked or token.state == TokenState.revoked:
             raise TokenError("revoked")
         if batch.expires_on < self.clock.today():
             raise TokenError("expired")
-        return token, batch
 
     def questionnaire_for(self, session: Session, batch: Batch) -> Questionnaire:
         key = self._versions.get(batch.questionnaire_version_id)
@@ -152,9 +170,18 @@ class RespondentService:
         if not raw or not device:
             raise TokenError("no_session")
         token, digest = self.parse(raw)
-        _, batch = self._load(session, digest)
-        draft = session.get(Draft, digest)
+        # one query for the token, its batch and the draft (the draft stays in the session's
+        # identity map, so save() finds it without another query)
+        row = session.execute(_TOKEN_BATCH_AND_DRAFT, {"digest": digest}).first()
+        if row is None:
+            raise TokenError("unknown")
+        token_row, batch, draft = row
+        self._check(token_row, batch)
         if draft is None:
+            # On PostgreSQL each statement sees the latest commits: a submit that won a race
+            # between the two reads above consumed the token and deleted the draft. Re-read the
+            # token so the respondent gets "already used", not "open your link again".
+            self._load(session, digest, refresh=True)
             raise TokenError("no_session")
         if not secrets.compare_digest(
             draft.device_hash, drafts.device_hash(self.keys.draft, device, digest)

@@ -13,8 +13,19 @@ log = logging.getLogger("lyssna.storage")
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+        engine = _sqlite_engine(url)
+    else:
+        engine = create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    event.listen(engine, "reset", _roll_back_on_return)
+    return engine
+
+
+def _roll_back_on_return(dbapi_conn, _record, state) -> None:  # type: ignore[no-untyped-def]
+    """After a failed COMMIT, SQLAlchemy considers the transaction ended and skips its own
+    rollback-on-return, so the connection went back to the pool still inside the transaction
+    and every later request on it failed. Rolling back an idle connection costs nothing."""
+    if state.transaction_was_reset and not state.terminate_only:
+        dbapi_conn.rollback()
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -67,6 +78,7 @@ def unsafe_database_settings(engine: Engine) -> list[str]:
             value = conn.execute(text(f"SHOW {name}")).scalar_one()
             if str(value) in bad:
                 problems.append(f"{name} = {value}")
+        problems += _sampled_statement_logging(conn)
         archive = conn.execute(text("SHOW archive_mode")).scalar_one()
         if archive != "off":
             log.warning(
@@ -74,4 +86,21 @@ def unsafe_database_settings(engine: Engine) -> list[str]:
                 "within the backup window",
                 archive,
             )
+    return problems
+
+
+def _sampled_statement_logging(conn) -> list[str]:  # type: ignore[no-untyped-def]
+    """Sampling (PostgreSQL 13+) logs whole statements too: every statement of a sampled
+    transaction, or a sample of all statements when the sample threshold is 0."""
+    def setting(name: str) -> str | None:
+        return conn.execute(text("SELECT current_setting(:n, true)"), {"n": name}).scalar_one()
+
+    problems = []
+    rate = setting("log_transaction_sample_rate")
+    if rate is not None and float(rate) > 0:
+        problems.append(f"log_transaction_sample_rate = {rate}")
+    threshold = setting("log_min_duration_sample")
+    sample = setting("log_statement_sample_rate")
+    if threshold == "0" and sample is not None and float(sample) > 0:
+        problems.append(f"log_min_duration_sample = {threshold}")
     return problems

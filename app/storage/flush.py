@@ -50,6 +50,10 @@ def flush(engine: Engine, *, min_rows: int, current_period: str, force: bool = F
             oldest = session.execute(select(func.min(ResponseInbox.period))).scalar_one()
             if oldest >= current_period:
                 return 0
+        if engine.dialect.name == "postgresql":
+            # Wait for submits in flight and keep new ones out until we commit: a submit that
+            # committed between our read and the TRUNCATE below would be erased unread.
+            session.execute(text("LOCK TABLE response_inbox IN ACCESS EXCLUSIVE MODE"))
         rows = list(session.execute(select(ResponseInbox)).scalars())
         _random.shuffle(rows)
         responses, answers = [], []

@@ -1,25 +1,92 @@
-"""One database session per request, committed once at the end (services only flush)."""
+"""One database session per request, committed once at the end (services only flush).
+
+On SQLite, a request that writes (POST) takes the write lock when its transaction begins
+(BEGIN IMMEDIATE): a transaction that reads first and writes later fails at once with "database
+is locked" when another writer committed in between. Writers of one process also queue on an
+asyncio lock instead of in SQLite's busy handler, which polls with sleeps of up to 100 ms; the
+queue holds no worker thread, so waiting writers never starve the threadpool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+T = TypeVar("T")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_engine(request: Request) -> Engine:
+class Writers:
+    """The SQLite engine for write requests and the lock they queue on, one per app."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.lock = asyncio.Lock()
+
+
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+def _end(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    async for session in _session(request, write=request.method in WRITE_METHODS):
         yield session
-        session.commit()
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """For the few GET routes that write (opening a link creates its draft)."""
+    async for session in _session(request, write=True):
+        yield session
+
+
+async def _session(request: Request, *, write: bool) -> AsyncIterator[Session]:
+    engine: Engine = request.app.state.engine
+    writers: Writers | None = getattr(request.app.state, "writers", None)
+    write = write and writers is not None
+    if write:
+        await writers.lock.acquire()  # type: ignore[union-attr]
+    try:
+        # Creating a Session does no I/O (it connects on first use, inside a worker thread),
+        # so only the commit needs a thread of its own.
+        session = Session(writers.engine if write else engine,  # type: ignore[union-attr]
+                          expire_on_commit=False)
+        try:
+            yield session
+        except BaseException:
+            await run_in_threadpool(_end, session, False)
+            raise
+        await run_in_threadpool(_end, session, True)
+    finally:
+        if write:
+            writers.lock.release()  # type: ignore[union-attr]
+
+
+async def as_writer(state: object, work: Callable[..., T], /, *args: object,
+                    **kwargs: object) -> T:
+    """Run blocking database work that writes (a flush after a submit) in a worker thread, in
+    the same queue as the write requests on SQLite."""
+    writers: Writers | None = getattr(state, "writers", None)
+    if writers is None:
+        return await run_in_threadpool(work, *args, **kwargs)
+    async with writers.lock:
+        return await run_in_threadpool(work, *args, **kwargs)
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a redirect never races the write.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

@@ -14,7 +14,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from app.i18n.locales import LANGUAGES, Language
+from app.i18n.locales import LANGUAGES
 from app.issuance import sheets
 from app.issuance.plaintext import batch_tokens
 from app.issuance.sheets import (
@@ -40,8 +40,8 @@ from tests.issuance.pdftools import (
 )
 
 BASE = "http://127.0.0.1:8000"
-ARABIC = Language("ar", "العربية", "ar", "rtl")
-TIGRINYA = Language("ti", "ትግርኛ", "ti", "ltr")
+ARABIC = LANGUAGES["ar"]
+TIGRINYA = LANGUAGES["ti"]
 AR_INVITATION = "أجب عن بعض الأسئلة دون الكشف عن هويتك: امسح الرمز أو اكتب العنوان."
 TI_INVITATION = "ብዘይ ስም ሒደት ሕቶታት መልሱ፡ ነቲ ኮድ ስካን ግበሩ ወይ ነቲ ኣድራሻ ጸሓፉ።"
 SV = {
@@ -208,7 +208,7 @@ class TestOtherScripts:
     def test_an_untranslated_language_falls_back_to_english_printed_once(
         self, locale_dir, tmp_path
     ):
-        somali = Language("so", "Soomaali", "so", "ltr")
+        somali = LANGUAGES["so"]
         pdf = sheet_pdf([new_token()], base_url=BASE,
                         languages=[somali, LANGUAGES["en"], ARABIC], locale_dir=locale_dir)
         text = squash(page_text(pdf, 2, tmp_path))
