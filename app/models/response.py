@@ -24,10 +24,7 @@ class _Cell(SQLModel):
     promise_variant: int = 0
     # The randomised split-ballot arms this respondent got: {question id: "direct"|"crosswise"}.
     # Drawn with `secrets` at draft creation, so it says nothing about the person.
-    arms: dict = Field(
-        default_factory=dict, sa_type=JSON, nullable=False,
-        sa_column_kwargs={"server_default": "{}"},
-    )
+    arms: dict | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class ResponseInbox(_Cell, table=True):

@@ -21,9 +21,9 @@ TABLES = ("response_inbox", "response")
 def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(
-                sa.Column("arms", sa.JSON(), server_default="{}", nullable=False)
-            )
+            # Nullable and without a server default (tests/storage/test_schema.py): on SQLite
+            # this is a plain ALTER TABLE ADD COLUMN, so the WITHOUT ROWID tables are kept.
+            batch_op.add_column(sa.Column("arms", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
