@@ -1,9 +1,11 @@
 """Encrypted, device-bound drafts (ANONYMITY.md L13, R8).
 
 The ambassador holds the plaintext token, and the database administrator holds the rows; neither
-alone can read a draft: its key is derived from the token *and* the server key. The draft is
-bound to the first device that opened the link by a keyed hash of a random cookie secret, so a
-second device with the same link sees neither the answers nor a way to change them.
+alone can read a draft. Its key is derived from the token, the server key *and* the random
+secret in the first device's cookie, so even token + server key + a copy of the data files
+(PostgreSQL keeps deleted rows as dead tuples for a while) cannot decrypt it. The draft is bound
+to that device by a keyed hash of the same secret, so a second device with the same link sees
+neither the answers nor a way to change them.
 """
 
 from __future__ import annotations
@@ -34,16 +36,19 @@ def device_hash(draft_key: bytes, device_secret: str, token_hash: bytes) -> byte
     return hmac.new(draft_key, device_secret.encode() + token_hash, hashlib.sha256).digest()
 
 
-def _aead(draft_key: bytes, token: str) -> AESGCM:
-    return AESGCM(derive(token.encode(), "lyssna draft content v1", salt=draft_key))
+def _aead(draft_key: bytes, token: str, device_secret: str) -> AESGCM:
+    material = f"{token}\x00{device_secret}".encode()
+    return AESGCM(derive(material, "lyssna draft content v2", salt=draft_key))
 
 
-def seal(draft_key: bytes, token: str, token_hash: bytes, state: DraftState) -> bytes:
+def seal(draft_key: bytes, token: str, device_secret: str, token_hash: bytes,
+         state: DraftState) -> bytes:
     nonce = os.urandom(12)
     plain = json.dumps(asdict(state), separators=(",", ":"), ensure_ascii=False).encode()
-    return nonce + _aead(draft_key, token).encrypt(nonce, plain, token_hash)
+    return nonce + _aead(draft_key, token, device_secret).encrypt(nonce, plain, token_hash)
 
 
-def unseal(draft_key: bytes, token: str, token_hash: bytes, blob: bytes) -> DraftState:
-    plain = _aead(draft_key, token).decrypt(blob[:12], blob[12:], token_hash)
+def unseal(draft_key: bytes, token: str, device_secret: str, token_hash: bytes,
+           blob: bytes) -> DraftState:
+    plain = _aead(draft_key, token, device_secret).decrypt(blob[:12], blob[12:], token_hash)
     return DraftState(**json.loads(plain))

@@ -52,6 +52,7 @@ class Visit:
     batch: Batch
     questionnaire: Questionnaire
     state: DraftState
+    device: str  # the cookie secret: part of the draft key
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ class RespondentService:
             Draft(
                 token_hash=digest,
                 device_hash=bound,
-                ciphertext=drafts.seal(self.keys.draft, token, digest, state),
+                ciphertext=drafts.seal(self.keys.draft, token, device, digest, state),
                 expires_on=min(batch.expires_on, self.clock.today() + timedelta(self.draft_days)),
             )
         )
@@ -187,13 +188,14 @@ class RespondentService:
             draft.device_hash, drafts.device_hash(self.keys.draft, device, digest)
         ):
             raise TokenError("other_device")
-        state = drafts.unseal(self.keys.draft, token, digest, draft.ciphertext)
-        return Visit(token, digest, batch, self.questionnaire_for(session, batch), state)
+        state = drafts.unseal(self.keys.draft, token, device, digest, draft.ciphertext)
+        return Visit(token, digest, batch, self.questionnaire_for(session, batch), state, device)
 
     def save(self, session: Session, visit: Visit) -> None:
         draft = session.get(Draft, visit.token_hash)
         assert draft is not None
-        draft.ciphertext = drafts.seal(self.keys.draft, visit.token, visit.token_hash, visit.state)
+        draft.ciphertext = drafts.seal(self.keys.draft, visit.token, visit.device, visit.token_hash,
+                                       visit.state)
         session.add(draft)
 
     def offered_languages(self, visit: Visit) -> tuple[str, ...]:
@@ -221,7 +223,7 @@ class RespondentService:
             draft.device_hash, drafts.device_hash(self.keys.draft, device, digest)
         ):
             raise TokenError("other_device")
-        state = drafts.unseal(self.keys.draft, token, digest, draft.ciphertext)
+        state = drafts.unseal(self.keys.draft, token, device, digest, draft.ciphertext)
         questionnaire = self.questionnaire_for(session, batch)
         if missing_required(questionnaire, state.answers):
             raise IncompleteAnswers()

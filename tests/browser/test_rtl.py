@@ -6,8 +6,6 @@ LYSSNA_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -22,23 +20,11 @@ from tests.i18n.helpers import FIXTURE_INTERVENTION, install_fixture, questionna
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-output" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    executable = shutil.which("chromium")
-    if executable is None:
-        if os.environ.get("LYSSNA_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required (LYSSNA_REQUIRE_BROWSER=1) but not installed")
-        pytest.skip("Chromium not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=ARGS)
-        yield browser
-        browser.close()
+def chromium(browser):  # type: ignore[no-untyped-def]
+    """The session's one Chromium (tests/browser/conftest.py): Playwright's sync API allows
+    only one running instance per thread."""
+    return browser
 
 
 @pytest.fixture

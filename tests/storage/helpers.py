@@ -78,7 +78,7 @@ def submit_in_order(engine: Engine, service: RespondentService, tokens: list[str
         state = DraftState(language="sv", step="review", answers={MARKER_QUESTION: [marker(i)]})
         rows_.append({
             "token_hash": digest, "device_hash": sealing.device_hash(key, device, digest),
-            "ciphertext": sealing.seal(key, token, digest, state),
+            "ciphertext": sealing.seal(key, token, device, digest, state),
             "expires_on": service.clock.today() + timedelta(days=1),
         })
         devices.append(device)

@@ -121,7 +121,7 @@ class TestAFailureAfterTheCommitIsNotCountedTwice:
         assert state(engine) == {"tokens": ["consumed"], "inbox": 1, "drafts": 0}
         retry = client.post("/s/review", data={"nav": "submit"})
         assert retry.status_code == 410
-        assert "they were received" in retry.text or "har tagits emot" in retry.text
+        assert "they were received" in retry.text or "har vi fått dem" in retry.text
         reopened = client.get(f"/r/{token}")
         assert reopened.status_code == 410
         assert state(engine)["inbox"] == 1

@@ -68,10 +68,11 @@ class TestDraftsAreEncrypted:
         for plain in (typed, "course_understood", "swedish_days", '"answers"', '["4"]',
                       "review"):
             assert plain.encode() not in ciphertext, plain
-        # positive control: the draft does hold the answers, for the token plus the server key
+        # positive control: the draft does hold the answers, for the token, the server key and
+        # the first device's cookie secret together
         keys = Keys.from_secret(settings.secret_key)
         digest = token_hash(keys.token_hmac, token)
-        state = drafts.unseal(keys.draft, token, digest, ciphertext)
+        state = drafts.unseal(keys.draft, token, client.cookies["lyssna_d"], digest, ciphertext)
         assert state.answers[FREE_TEXT] == [typed]
         assert state.answers["swedish_days"] == ["6"]
 
@@ -160,18 +161,14 @@ class TestDraftsAreBoundToTheFirstDevice:
         assert scalar_rows(engine, "SELECT count(*) FROM draft") == [1]
 
 
-class TestASubmittedDraftLeavesNoCiphertext:
-    """After submit and flush, no copy of the draft's ciphertext may remain: whoever holds the
-    server key and the printed token could decrypt it and match the answers to a response."""
+class TestASubmittedDraftLeavesNothingReadable:
+    """After submit and flush, nobody may read the draft back and match its answers to a
+    response. On SQLite its bytes are gone (secure_delete). PostgreSQL keeps a deleted row as a
+    dead tuple until VACUUM may remove it, so there the guarantee is the key: the draft is
+    sealed under token + server key + the first phone's cookie secret, which never reaches
+    the server's storage."""
 
-    @pytest.mark.parametrize("db_url", [
-        "sqlite",
-        pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.xfail(
-            strict=True,
-            reason="known gap: a deleted draft stays readable as a dead tuple; VACUUM (even "
-                   "FULL) keeps it while any snapshot in the database may see it. Fix by "
-                   "design: mix the device cookie secret into the draft key")]),
-    ], indirect=True)
+    @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
     def test_no_raw_page_holds_the_deleted_draft(self, client, engine, settings):
         _, [before, token, after] = create_tokens(engine, settings, 3)
         service = respondent_service(settings)
@@ -183,3 +180,23 @@ class TestASubmittedDraftLeavesNoCiphertext:
         assert client.post("/s/review", data={"nav": "submit"}).status_code == 303
         assert flush(engine, min_rows=1, current_period="2000-01") == 1
         assert find_needles(raw_database_bytes(engine), {ciphertext: "draft"}) == []
+
+    @pytest.mark.parametrize("db_url", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                             indirect=True)
+    def test_a_lingering_draft_cannot_be_opened_with_token_and_server_key(
+        self, client, engine, settings
+    ):
+        from cryptography.exceptions import InvalidTag
+
+        _, [token] = create_tokens(engine, settings)
+        walk_to_review(client, token, {FREE_TEXT: marker()})
+        _, ciphertext = draft_row(engine, settings, token)
+        assert client.post("/s/review", data={"nav": "submit"}).status_code == 303
+        keys = Keys.from_secret(settings.secret_key)
+        digest = token_hash(keys.token_hmac, token)
+        # what an operator with the printed token could try: every secret except the phone's
+        for guess in ("", token, digest.hex(), secrets.token_urlsafe(24)):
+            with pytest.raises(InvalidTag):
+                drafts.unseal(keys.draft, token, guess, digest, ciphertext)
+        # positive control: the phone's secret opens it
+        assert drafts.unseal(keys.draft, token, client.cookies["lyssna_d"], digest, ciphertext)
