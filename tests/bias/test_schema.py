@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from pydantic import ValidationError
 
 from app.cli import main
-from app.questionnaires.languages import complete_languages, missing_texts
+from app.questionnaires.languages import complete_languages, missing_texts, text_maps
 from app.questionnaires.loader import Registry
 from app.questionnaires.schema import DEFAULT_INNOCUOUS, Crosswise, Questionnaire, warnings
 from app.settings import ROOT
@@ -159,7 +159,8 @@ class TestTranslatorsGetTheNewTexts:
         report = merge_texts(arabic, form_id=None, into=copy,
                              questionnaire_dir=tmp_path)
         assert report.written and not report.problems
+        assert {c.location for c in report.changes} == set(new)
         after = load_file(copy)
         assert after.fingerprint() == before.fingerprint()
-        assert missing_texts(after, "ar") and not any(
-            loc in missing_texts(after, "ar") for loc in new)
+        written = dict(text_maps(after))
+        assert all(written[loc]["ar"] == f"نص {i}" for i, loc in enumerate(new))
