@@ -123,6 +123,7 @@ def issue(municipality: str, intervention: str, count: int, channel: str,
                 expires_on=expiry,
                 today=today,
                 label=label,
+                languages=[language.code for language in chosen],
             )
             session.commit()
             batch_id = batch.id

@@ -39,7 +39,8 @@ def main() -> None:
     print("\nStaff pages (demo accounts; passwords are printed only when an account is created):")
     print(f"  {base}/staff/login")
     for email, role, password in demo_staff(engine):
-        shown = f"password: {password}" if password else "exists (new link: .venv/bin/lyssna user link EMAIL)"
+        shown = (f"password: {password}" if password
+                 else "exists (new link: .venv/bin/lyssna user link EMAIL)")
         print(f"  {role:<38} {email:<26} {shown}")
     print("\nMore links: .venv/bin/lyssna tokens issue --municipality linkoping "
           "--intervention so --count 5\n")

@@ -74,6 +74,7 @@ class Staff:
 
     def __init__(self, client: TestClient):
         self.client = client
+        client.headers.setdefault("accept-language", "en")
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
         page = self.client.get("/staff/login")

@@ -52,8 +52,10 @@ class Forbidden(LyssnaError):
         super().__init__("forbidden")
 
 
-def staff_language(request: Request) -> None:
-    """Staff pages exist in Swedish and English only; other choices fall back to English."""
+async def staff_language(request: Request) -> None:
+    """Staff pages exist in Swedish and English only; other choices fall back to English.
+    Async on purpose: it runs in the request's own context, so the sync endpoints (copied into
+    worker threads) see the activated language; a sync dependency's change would be lost."""
     request.app.state.i18n.activate_staff(current_language().code)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.auth import audit, csrf, sessions
 from app.auth.dependencies import CurrentStaff, Role, holds, staff_language
+from app.auth.passwords import N_
 from app.auth.service import (
     THROTTLE_WINDOW,
     AccountError,
@@ -23,7 +24,7 @@ from app.i18n.templating import gettext as _
 from app.storage.session import SessionDep
 
 router = APIRouter(dependencies=[Depends(staff_language)])
-CSRF_MESSAGE = "This form has expired or was changed. Nothing was saved: please try again."
+CSRF_MESSAGE = N_("This form has expired or was changed. Nothing was saved: please try again.")
 
 
 def _redirect(url: str) -> RedirectResponse:

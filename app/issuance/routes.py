@@ -7,21 +7,29 @@ tells nothing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session, select
 
 from app.auth import audit, csrf
-from app.auth.dependencies import Role, holds, require_roles, staff_language
+from app.auth.dependencies import (
+    Role,
+    holds,
+    municipality_scope,
+    require_roles,
+    staff_language,
+)
 from app.auth.routes import CSRF_MESSAGE
 from app.auth.web import render_staff
 from app.errors import NotFound
-from app.i18n.locales import LANGUAGES
+from app.i18n.locales import LANGUAGES, Language
 from app.i18n.templating import gettext as _
 from app.issuance.forms import BatchForm, choices_for, validate
+from app.issuance.plaintext import batch_tokens, downloadable_until
 from app.issuance.service import (
     IssueError,
     batch_counts,
@@ -29,6 +37,7 @@ from app.issuance.service import (
     issue_batch,
     revoke_batch,
 )
+from app.issuance.sheets import card_png, card_svg, display_url, screen_svg, sheet_pdf
 from app.models import (
     Batch,
     Channel,
@@ -42,6 +51,11 @@ from app.storage.session import SessionDep
 router = APIRouter(prefix="/staff/batches", dependencies=[Depends(staff_language)])
 Issuer = Annotated[StaffUser, Depends(require_roles(Role.ambassador, Role.admin))]
 CsrfField = Annotated[str, Form(alias=csrf.FIELD)]
+
+
+def _local(request: Request, moment: datetime | None) -> datetime | None:
+    """A moment in the region's time zone, for display."""
+    return moment.astimezone(request.app.state.clock.timezone) if moment else None
 
 
 def _today(request: Request) -> date:
@@ -59,9 +73,12 @@ def channel_names() -> dict[str, str]:
 
 
 def visible_batch(session: Session, user: StaffUser, batch_id: int) -> Batch:
-    """The batch if this user may see it (admin: all; ambassador: their own), else 404."""
+    """The batch if this user may see it, else 404: admins see all; an ambassador sees their
+    own batches in the municipalities still assigned to them."""
     batch = session.get(Batch, batch_id)
-    if batch is None or not (holds(user, Role.admin) or batch.created_by == user.id):
+    scope = municipality_scope(user, Role.ambassador)
+    if batch is None or not (scope is None or (
+            batch.created_by == user.id and batch.municipality_id in scope)):
         raise NotFound()
     return batch
 
@@ -84,8 +101,10 @@ def batches(request: Request, session: SessionDep, user: Issuer) -> Response:
     query = select(Batch, Municipality.name, Intervention.name).join(
         Municipality, Municipality.id == Batch.municipality_id  # type: ignore[arg-type]
     ).join(Intervention, Intervention.id == Batch.intervention_id)  # type: ignore[arg-type]
-    if not holds(user, Role.admin):
-        query = query.where(Batch.created_by == user.id)
+    scope = municipality_scope(user, Role.ambassador)
+    if scope is not None:
+        query = query.where(Batch.created_by == user.id).where(
+            Batch.municipality_id.in_(scope))  # type: ignore[attr-defined]
     rows = session.exec(query.order_by(Batch.id.desc())).all()  # type: ignore[union-attr]
     counts = batch_counts(session, [b.id for b, _, _ in rows])  # type: ignore[misc]
     return render_staff(request, "issuance/list.html", {
@@ -136,6 +155,9 @@ def create_batch(
             municipality=valid.municipality, intervention=valid.intervention,
             count=valid.count, channel=valid.channel, expires_on=valid.expires_on, today=today,
             label=valid.label, created_by=user.id, languages=valid.languages,
+            plaintext_key=request.app.state.keys.token_plaintext,
+            download_hours=request.app.state.settings.token_download_hours,
+            now=request.app.state.clock.now(),
         )
     except IssueError:  # e.g. the questionnaire is not published
         session.rollback()
@@ -144,7 +166,7 @@ def create_batch(
     audit.record(session, user_id=user.id, action="batch_issued", now=request.app.state.clock.now(),
                  target=f"batch {batch.id}: {valid.municipality.slug}/{valid.intervention.slug}, "
                         f"{valid.count} codes, {valid.channel}")
-    return _detail_page(request, session, user, batch, tokens=tokens, created=True)
+    return RedirectResponse(f"/staff/batches/{batch.id}?created=1", status_code=303)
 
 
 # -- one batch -------------------------------------------------------------------------------
@@ -164,6 +186,9 @@ def _detail_page(request: Request, session: Session, user: StaffUser, batch: Bat
         "languages": [LANGUAGES[c] for c in batch.languages.split(",") if c in LANGUAGES],
         "base": base,
         "today": _today(request),
+        "until": _local(request, downloadable_until(session, batch,
+                                                    request.app.state.clock.now())),
+        "created": request.query_params.get("created") == "1",
         **context,
     }, status_code=status_code)
 
@@ -206,3 +231,109 @@ def extend(request: Request, session: SessionDep, user: Issuer, batch_id: int,
                  target=f"batch {batch.id} to {new_date.isoformat()}",
                  now=request.app.state.clock.now())
     return RedirectResponse(f"/staff/batches/{batch.id}", status_code=303)
+
+
+# -- outputs: PDF sheet, single cards, show on screen (app/issuance/sheets.py) ----------------
+
+CARDS_PER_PAGE = 50
+
+
+def _outputs(request: Request, session: Session, user: StaffUser, batch_id: int,
+             ) -> tuple[Batch, list[str], list[Language]]:
+    """The batch (404 if not visible), its plaintext tokens (410 once the download window is
+    over or the batch is revoked) and its invitation languages."""
+    batch = visible_batch(session, user, batch_id)
+    tokens = batch_tokens(session, request.app.state.keys, batch, request.app.state.clock.now())
+    return batch, tokens, batch_languages(batch)
+
+
+def batch_languages(batch: Batch) -> list[Language]:
+    return [LANGUAGES[c] for c in batch.languages.split(",") if c in LANGUAGES] or [
+        LANGUAGES["sv"]]
+
+
+def _download(content: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type, headers={
+        "content-disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/{batch_id}/sheet.pdf", name="batch_sheet")
+def sheet(request: Request, session: SessionDep, user: Issuer, batch_id: int,
+          per_page: int = 12, fold: bool = False) -> Response:
+    batch, tokens, languages = _outputs(request, session, user, batch_id)
+    settings = request.app.state.settings
+    municipality = session.get(Municipality, batch.municipality_id)
+    intervention = session.get(Intervention, batch.intervention_id)
+    pdf = sheet_pdf(
+        tokens, base_url=settings.base_url, languages=languages,
+        locale_dir=settings.locale_dir, per_page=8 if per_page == 8 else 12, fold=fold,
+        title=" · ".join(filter(None, [municipality.name, intervention.name,  # type: ignore[union-attr]
+                                       f"#{batch.id}", batch.label])),
+        downloadable_until=downloadable_until(session, batch, request.app.state.clock.now()),
+    )
+    audit.record(session, user_id=user.id, action="batch_sheet_downloaded",
+                 target=f"batch {batch.id}, {per_page} per page{', fold-over' if fold else ''}",
+                 now=request.app.state.clock.now())
+    return _download(pdf, "application/pdf", f"lyssna-batch-{batch.id}.pdf")
+
+
+@router.get("/{batch_id}/cards", name="batch_cards")
+def cards(request: Request, session: SessionDep, user: Issuer, batch_id: int,
+          page: int = 0) -> Response:
+    """Single cards to send through messaging apps, a page of CARDS_PER_PAGE at a time."""
+    batch, tokens, _languages = _outputs(request, session, user, batch_id)
+    pages = max(1, -(-len(tokens) // CARDS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * CARDS_PER_PAGE
+    return render_staff(request, "issuance/cards.html", {
+        "batch": batch, "numbers": range(first + 1, min(first + CARDS_PER_PAGE, len(tokens)) + 1),
+        "page": page, "pages": pages})
+
+
+def _card_token(tokens: list[str], number: int) -> str:
+    if not 1 <= number <= len(tokens):
+        raise NotFound()
+    return tokens[number - 1]
+
+
+@router.get("/{batch_id}/cards/{number}.png", name="batch_card_png")
+def card_as_png(request: Request, session: SessionDep, user: Issuer, batch_id: int,
+                number: int) -> Response:
+    batch, tokens, languages = _outputs(request, session, user, batch_id)
+    settings = request.app.state.settings
+    png = card_png(_card_token(tokens, number), base_url=settings.base_url,
+                   languages=languages, locale_dir=settings.locale_dir)
+    audit.record(session, user_id=user.id, action="batch_card_downloaded",
+                 target=f"batch {batch.id}, card {number} (PNG)",
+                 now=request.app.state.clock.now())
+    return _download(png, "image/png", f"lyssna-{batch.id}-{number}.png")
+
+
+@router.get("/{batch_id}/cards/{number}.svg", name="batch_card_svg")
+def card_as_svg(request: Request, session: SessionDep, user: Issuer, batch_id: int,
+                number: int) -> Response:
+    batch, tokens, languages = _outputs(request, session, user, batch_id)
+    settings = request.app.state.settings
+    svg = card_svg(_card_token(tokens, number), base_url=settings.base_url,
+                   languages=languages, locale_dir=settings.locale_dir)
+    audit.record(session, user_id=user.id, action="batch_card_downloaded",
+                 target=f"batch {batch.id}, card {number} (SVG)",
+                 now=request.app.state.clock.now())
+    return _download(svg, "image/svg+xml", f"lyssna-{batch.id}-{number}.svg")
+
+
+@router.get("/{batch_id}/screen/{number}", name="batch_screen")
+def show_on_screen(request: Request, session: SessionDep, user: Issuer, batch_id: int,
+                   number: int) -> Response:
+    """One big QR code on the ambassador's phone; tapping it (a link) shows the next one."""
+    batch, tokens, _languages = _outputs(request, session, user, batch_id)
+    token = _card_token(tokens, number)
+    if number == 1:
+        audit.record(session, user_id=user.id, action="batch_shown_on_screen",
+                     target=f"batch {batch.id}", now=request.app.state.clock.now())
+    host, code = display_url(request.app.state.settings.base_url, token)
+    return render_staff(request, "issuance/screen.html", {
+        "batch": batch, "number": number, "total": len(tokens),
+        "svg": Markup(screen_svg(tokens, number - 1,  # noqa: S704 (our own SVG, no user text)
+                                 base_url=request.app.state.settings.base_url)),
+        "host": host, "code": code})

@@ -4,19 +4,35 @@ which batch (guessing other municipalities' batch ids gives 404 or 403, never da
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, func, select
+from sqlmodel import Session, func, select, update
 
+from app.issuance.plaintext import batch_tokens
+from app.keys import Keys
 from app.main import create_app
-from app.models import AuditEvent, Batch, Token
+from app.models import AuditEvent, Batch, BatchSecret, Token
 from app.storage.flush import flush
 from tests.factories import Respondent
-from tests.staff_factories import Staff, create_staff, intervention_id, municipality_id
+from tests.issuance.pdftools import decode, decode_png, render_page
+from tests.staff_factories import (  # noqa: F401
+    Staff,
+    cheap_hashing,
+    create_staff,
+    intervention_id,
+    municipality_id,
+)
 
 TODAY = date.today()
+
+
+@pytest.fixture
+def client(client):
+    """Staff pages default to Swedish; these tests read the English texts."""
+    client.headers["accept-language"] = "en"
+    return client
 
 
 def batch_form(engine, **overrides) -> dict:
@@ -56,27 +72,38 @@ def create_batch(staff: Staff, engine, **overrides):
                       form_url="/staff/batches/new")
 
 
+def tokens_of(engine, settings, batch_id: int) -> list[str]:
+    """The batch's codes, as the output pages read them (while downloadable)."""
+    with Session(engine) as session:
+        return batch_tokens(session, Keys.from_secret(settings.secret_key),
+                            session.get(Batch, batch_id), datetime.now(UTC))
+
+
 def other_client(settings) -> TestClient:
     return TestClient(create_app(settings), follow_redirects=False)
 
 
 class TestCreatingABatch:
-    def test_creates_the_batch_and_shows_the_links_once(self, ambassador, engine, settings):
+    def test_creates_the_batch_and_offers_its_outputs(self, ambassador, engine, settings):
         response = create_batch(ambassador, engine)
-        assert response.status_code == 200, response.text
-        links = re.findall(r"http://127\.0\.0\.1:8000/r/([0-9a-z]{30})", response.text)
-        assert len(links) == 3
+        assert response.status_code == 303, response.text
         with Session(engine) as session:
             batch = session.exec(select(Batch)).one()
             assert (batch.issued, batch.channel, batch.label, batch.languages) == (
                 3, "peer_ambassador", "Tuesday SO class", "sv,en")
             assert batch.created_by is not None
-        # the links work for respondents
+        assert response.headers["location"] == f"/staff/batches/{batch.id}?created=1"
+        page = ambassador.get(response.headers["location"])
+        assert "The batch is created." in page.text
+        for output in ["sheet.pdf", "sheet.pdf?per_page=8", "sheet.pdf?fold=1", "cards",
+                       "screen/1"]:
+            assert f'href="/staff/batches/{batch.id}/{output}"' in page.text
+        # the codes work for respondents, and never appear in a staff page
+        links = tokens_of(engine, settings, batch.id)
+        assert len(links) == 3
         with other_client(settings) as phone:
             assert Respondent(phone).open(links[0]).status_code == 303
-        # the batch page, reloaded, does not show them again
-        page = ambassador.get(f"/staff/batches/{batch.id}")
-        assert links[0] not in page.text
+        assert not any(t in page.text for t in links)
 
     def test_form_offers_only_assigned_municipalities(self, client, engine):
         create_staff(engine, "amb@example.org", ("ambassador", "linkoping"),
@@ -130,7 +157,7 @@ class TestCreatingABatch:
 
     def test_the_maximum_of_5000_is_accepted(self, ambassador, engine):
         response = create_batch(ambassador, engine, count="5000")
-        assert response.status_code == 200
+        assert response.status_code == 303
         assert token_count(engine) == 5000
 
     def test_issuing_is_audited(self, ambassador, engine):
@@ -143,14 +170,14 @@ class TestCreatingABatch:
 
 class TestCounts:
     def test_answered_changes_only_at_flush(self, ambassador, engine, settings):
-        page = create_batch(ambassador, engine, count="2")
-        token = re.search(r"/r/([0-9a-z]{30})", page.text).group(1)
+        create_batch(ambassador, engine, count="2")
         batch_id = batch_count(engine)
+        token = tokens_of(engine, settings, batch_id)[0]
 
         def counts() -> tuple[str, str, str]:
             html = ambassador.get("/staff/batches").text
             row = re.search(rf'href="/staff/batches/{batch_id}".*?</tr>', html, re.S).group(0)
-            return tuple(re.findall(r'<td class="num">(\d+)</td>', row))
+            return tuple(re.findall(r'<td class="num"[^>]*>(\d+)</td>', row))
 
         assert counts() == ("2", "0", "0")
         with other_client(settings) as phone:
@@ -162,10 +189,10 @@ class TestCounts:
 
 class TestRevokeAndExtend:
     def test_revoke_stops_unused_codes(self, ambassador, engine, settings):
-        page = create_batch(ambassador, engine, count="2")
-        token = re.search(r"/r/([0-9a-z]{30})", page.text).group(1)
+        create_batch(ambassador, engine, count="2")
         with Session(engine) as session:
             batch_id = session.exec(select(Batch.id)).one()
+        token = tokens_of(engine, settings, batch_id)[0]
         response = ambassador.post(f"/staff/batches/{batch_id}/revoke",
                                    form_url=f"/staff/batches/{batch_id}")
         assert response.status_code == 303
@@ -263,6 +290,26 @@ class TestWhoSeesWhichBatch:
         assert existing.status_code == missing.status_code == 404
         assert existing.text == missing.text
 
+    def test_an_ambassador_moved_off_a_municipality_no_longer_sees_its_batches(
+            self, client, engine, linkoping_batch):
+        from sqlmodel import delete
+
+        from app.auth.service import grant_role
+        from app.models import StaffRole, StaffUser
+
+        with Session(engine) as session:
+            user = session.exec(select(StaffUser).where(
+                StaffUser.email == "amb@example.org")).one()
+            session.execute(delete(StaffRole).where(StaffRole.user_id == user.id))
+            session.expire_all()
+            grant_role(session, user=user, role="ambassador",
+                       municipality_id=municipality_id(engine, "motala"))
+            session.commit()
+        staff = Staff(client)
+        staff.login("amb@example.org")
+        assert staff.get(f"/staff/batches/{linkoping_batch}").status_code == 404
+        assert "Linkoping secret label" not in staff.get("/staff/batches").text
+
     def test_admin_sees_every_batch(self, client, engine, linkoping_batch):
         create_staff(engine, "admin@example.org", "admin")
         staff = Staff(client)
@@ -277,12 +324,11 @@ class TestAdminFlagsSmallFullyAnsweredBatches:
         create_staff(engine, "amb@example.org", ("ambassador", "linkoping"))
         amb = Staff(client)
         amb.login("amb@example.org")
-        full = create_batch(amb, engine, count="2", label="all answered")
+        create_batch(amb, engine, count="2", label="all answered")
         create_batch(amb, engine, count="2", label="half answered")
-        big = create_batch(amb, engine, count=str(2 * settings.min_group_size + 1),
-                           label="big batch")
-        tokens = re.findall(r"/r/([0-9a-z]{30})", full.text)
-        big_tokens = re.findall(r"/r/([0-9a-z]{30})", big.text)
+        create_batch(amb, engine, count=str(2 * settings.min_group_size + 1), label="big batch")
+        tokens = tokens_of(engine, settings, 1)
+        big_tokens = tokens_of(engine, settings, 3)
         with other_client(settings) as phones:
             for token in tokens + big_tokens:
                 phones.cookies.clear()
@@ -296,3 +342,93 @@ class TestAdminFlagsSmallFullyAnsweredBatches:
         assert "all answered" in page and "100% answered" in page
         assert "half answered" not in page
         assert "big batch" not in page  # more than 2k tokens
+
+
+class TestOutputs:
+    """The sheet, single cards and "show on screen", wired to app/issuance/sheets.py."""
+
+    @pytest.fixture
+    def batch_id(self, ambassador, engine) -> int:
+        create_batch(ambassador, engine, count="14")
+        with Session(engine) as session:
+            return session.exec(select(Batch.id)).one()
+
+    def urls(self, engine, settings, batch_id) -> list[str]:
+        return [f"{settings.base_url}/r/{t}" for t in tokens_of(engine, settings, batch_id)]
+
+    def test_pdf_sheet_downloads_and_its_codes_decode_to_the_batch(
+            self, ambassador, engine, settings, batch_id, tools, tmp_path):
+        response = ambassador.get(f"/staff/batches/{batch_id}/sheet.pdf")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert "attachment" in response.headers["content-disposition"]
+        assert response.content.startswith(b"%PDF")
+        decoded = decode(render_page(response.content, 2, tmp_path), tmp_path)
+        assert decoded and set(decoded) <= set(self.urls(engine, settings, batch_id))
+        with Session(engine) as session:
+            assert session.exec(select(AuditEvent).where(
+                AuditEvent.action == "batch_sheet_downloaded")).one()
+
+    def test_bigger_and_fold_over_sheets(self, ambassador, batch_id):
+        for query in ["per_page=8", "fold=1"]:
+            response = ambassador.get(f"/staff/batches/{batch_id}/sheet.pdf?{query}")
+            assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+    def test_single_cards_png_and_svg(self, ambassador, engine, settings, batch_id, tools,
+                                      tmp_path):
+        listing = ambassador.get(f"/staff/batches/{batch_id}/cards")
+        assert listing.status_code == 200
+        assert f'href="/staff/batches/{batch_id}/cards/14.png"' in listing.text
+        urls = self.urls(engine, settings, batch_id)
+        png = ambassador.get(f"/staff/batches/{batch_id}/cards/3.png")
+        assert png.headers["content-type"] == "image/png"
+        assert decode_png(png.content, tmp_path) == [urls[2]]
+        svg = ambassador.get(f"/staff/batches/{batch_id}/cards/3.svg")
+        assert svg.headers["content-type"].startswith("image/svg+xml")
+        assert f"<title>{urls[2]}</title>" in svg.text
+        assert ambassador.get(f"/staff/batches/{batch_id}/cards/15.png").status_code == 404
+        assert ambassador.get(f"/staff/batches/{batch_id}/cards/0.svg").status_code == 404
+
+    def test_show_on_screen_one_code_at_a_time(self, ambassador, engine, settings, batch_id):
+        urls = self.urls(engine, settings, batch_id)
+        first = ambassador.get(f"/staff/batches/{batch_id}/screen/1")
+        assert first.status_code == 200
+        assert "<svg" in first.text and urls[0] in first.text and urls[1] not in first.text
+        assert f'href="/staff/batches/{batch_id}/screen/2"' in first.text
+        last = ambassador.get(f"/staff/batches/{batch_id}/screen/14")
+        assert urls[13] in last.text
+        assert "/screen/15" not in last.text
+        assert ambassador.get(f"/staff/batches/{batch_id}/screen/15").status_code == 404
+
+    def test_outputs_are_gone_after_revocation(self, ambassador, batch_id):
+        ambassador.post(f"/staff/batches/{batch_id}/revoke",
+                        form_url=f"/staff/batches/{batch_id}")
+        for output in ["sheet.pdf", "cards", "cards/1.png", "cards/1.svg", "screen/1"]:
+            assert ambassador.get(f"/staff/batches/{batch_id}/{output}").status_code == 410
+        assert "sheet.pdf" not in ambassador.get(f"/staff/batches/{batch_id}").text
+
+    def test_outputs_are_gone_after_the_download_window(self, ambassador, engine, batch_id):
+        with Session(engine) as session:
+            session.execute(update(BatchSecret).values(
+                expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+            session.commit()
+        assert ambassador.get(f"/staff/batches/{batch_id}/sheet.pdf").status_code == 410
+        page = ambassador.get(f"/staff/batches/{batch_id}")
+        assert "can no longer be downloaded" in page.text
+        assert "sheet.pdf" not in page.text
+
+    @pytest.mark.parametrize("who,roles,expected", [
+        ("other@example.org", [("ambassador", "norrkoping")], 404),
+        ("colleague@example.org", [("ambassador", "linkoping")], 404),
+        ("ana@example.org", [("analyst", "linkoping")], 403),
+        ("admin@example.org", ["admin"], 200),
+    ])
+    def test_only_the_issuer_and_admins_get_the_codes(self, settings, engine, batch_id, who,
+                                                      roles, expected):
+        create_staff(engine, who, *roles)
+        with other_client(settings) as browser:
+            staff = Staff(browser)
+            staff.login(who)
+            for output in ["sheet.pdf", "cards", "cards/1.png", "cards/1.svg", "screen/1"]:
+                response = staff.get(f"/staff/batches/{batch_id}/{output}")
+                assert response.status_code == expected, output
