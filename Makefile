@@ -22,12 +22,12 @@ install: $(STAMP)  ## create .venv and install the project with its test tools
 migrate: install  ## migrate the database (SQLite in var/ by default)
 	$(BIN)/lyssna migrate
 
-demo: migrate  ## seed the demo region
-	$(BIN)/lyssna demo
+demo: migrate  ## seed the demo region and 3,000 demo responses (closed past months)
+	$(BIN)/lyssna demo --responses 3000
 
 run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
 	@$(BIN)/python -m app.devhelp
-	$(BIN)/lyssna serve --host 127.0.0.1 --port 8000
+	LYSSNA_RESULTS_WARM_CACHE=1 $(BIN)/lyssna serve --host 127.0.0.1 --port 8000
 
 system-deps:  ## Debian packages for browser tests and QR decoding (root)
 	@scripts/install-system-deps
@@ -41,9 +41,10 @@ test-fast: install  ## the suite without browser tests
 lint: install  ## ruff
 	$(BIN)/ruff check app tests bench migrations
 
-bench: install system-deps  ## print the respondent-path benchmark figures
+bench: install system-deps  ## print the respondent-path and results benchmark figures
 	$(BIN)/python bench/respondent.py
 	$(BIN)/python bench/sheets.py
+	$(BIN)/python bench/results.py --responses 100000
 
 messages: install  ## extract UI strings to locales/messages.pot and merge them into every catalog
 	mkdir -p locales

@@ -66,14 +66,28 @@ def migrate() -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Seed the demo region (Östergötland's municipalities and interventions)."""
+@click.option("--responses", default=0, show_default=True, type=click.IntRange(min=0),
+              help="synthetic demo responses to seed in the 12 closed months before this one")
+def demo(responses: int) -> None:
+    """Seed the demo region (Östergötland's municipalities and interventions) and, with
+    --responses N, N synthetic responses marked as demo data."""
     from app.demo import seed_region
+    from app.questionnaires.loader import Registry
+    from app.reports.demo import seed_responses
 
-    with Session(_engine()) as session:
+    settings = get_settings()
+    engine = _engine()
+    with Session(engine) as session:
         seed_region(session)
         session.commit()
     click.echo("demo region seeded")
+    if responses:
+        seeded = seed_responses(engine, registry=Registry.from_directory(
+            settings.questionnaire_dir), count=responses, today=_today(settings.timezone))
+        if seeded:
+            click.echo(f"{seeded} demo responses seeded in closed periods")
+        else:
+            click.echo("demo responses not seeded: closed periods already exist")
 
 
 @main.group()
@@ -537,3 +551,73 @@ def purge() -> None:
         removed = purge_expired(session, datetime.now(UTC))
         session.commit()
     click.echo(f"plaintext destroyed for {removed} batch(es)")
+
+
+@main.group()
+def periods() -> None:
+    """Close months so their results are published and frozen."""
+
+
+@periods.command("close")
+@click.argument("period")
+def close_period_command(period: str) -> None:
+    """Flush waiting answers, then close and freeze every month up to PERIOD (YYYY-MM).
+    Answers that arrive later count in the next open month."""
+    from app.questionnaires.loader import Registry
+    from app.reports.periods import MONTH
+    from app.storage.flush import close_and_freeze
+
+    if not MONTH.match(period):
+        raise click.BadParameter("use YYYY-MM", param_hint="PERIOD")
+    settings = get_settings()
+    closed = close_and_freeze(_engine(), period=period,
+                              registry=Registry.from_directory(settings.questionnaire_dir),
+                              current_period=_today(settings.timezone).strftime("%Y-%m"))
+    click.echo(f"closed: {', '.join(closed) if closed else 'nothing new'}")
+
+
+@main.group()
+def results() -> None:
+    """Published (suppressed) results."""
+
+
+@results.command("export")
+@click.option("--intervention", required=True, help="intervention slug, e.g. so")
+@click.option("--by", type=click.Choice(["municipality", "language", "channel", "period",
+                                         "intervention"]), default=None)
+@click.option("--period", default=None, help="closed month, quarter or year (default: latest)")
+@click.option("--version", type=int, default=None, help="questionnaire version")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), required=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def export_results(intervention: str, by: str | None, period: str | None, version: int | None,
+                   fmt: str, out: Path | None) -> None:
+    """Export results as the region sees them (stdout without --out)."""
+    from app.i18n.templating import I18n
+    from app.questionnaires.loader import Registry
+    from app.reports import export
+    from app.reports.lattice import LatticeError, parse_query
+    from app.reports.service import REGION_VIEWER, publication
+
+    settings = get_settings()
+    I18n(settings.locale_dir).activate("en")
+    params = [("intervention", intervention)] + [
+        (k, str(v)) for k, v in (("by", by), ("period", period), ("version", version)) if v
+    ]
+    try:
+        with Session(_engine()) as session:
+            pub = publication(session, registry=Registry.from_directory(
+                settings.questionnaire_dir), query=parse_query(params), viewer=REGION_VIEWER,
+                k=settings.min_group_size)
+    except LatticeError as exc:
+        raise click.ClickException(exc.message) from exc
+    data = export.render(pub, fmt)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        out.write_bytes(data)
+        click.echo(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             keys=keys, registry=registry, clock=clock, draft_days=settings.draft_days
         )
         flusher = asyncio.create_task(_flush_periodically(app, settings))
+        if settings.results_warm_cache:
+            asyncio.get_running_loop().run_in_executor(None, warm_results, app)
         try:
             yield
         finally:
@@ -87,10 +89,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.issuance.routes import router as issuance_router
     from app.pages.routes import router as pages_router
     from app.questionnaires.routes import router as questionnaire_media_router
+    from app.reports.api import install_openapi
+    from app.reports.api import router as results_api_router
+    from app.reports.routes import router as results_router
     from app.respondent.routes import router as respondent_router
 
     app.include_router(respondent_router)
     app.include_router(pages_router)
+    app.include_router(results_router)
+    app.include_router(results_api_router)
+    install_openapi(app)
+    app.state.results_cache = {}
     app.include_router(auth_router)
     app.include_router(admin_router)
     app.include_router(issuance_router)
@@ -99,6 +108,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bias_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def close_due_periods(app: FastAPI, settings: Settings) -> None:
+    """Close the last month once it has ended and its grace period has passed (ANONYMITY.md
+    B.5.5); the flush that closing needs runs first, inside close_and_freeze."""
+    from sqlmodel import Session
+
+    from app.reports.service import due_for_closing
+    from app.storage.flush import close_and_freeze
+
+    today = app.state.clock.today()
+    with Session(app.state.engine) as session:
+        due = due_for_closing(session, today_month=today.strftime("%Y-%m"), day=today.day,
+                              grace_days=settings.period_grace_days)
+    if due:
+        close_and_freeze(app.state.engine, period=due, registry=app.state.registry,
+                         current_period=app.state.clock.period())
+        log.info("closed period %s", due)
+        if settings.results_warm_cache:
+            warm_results(app)
+
+
+def warm_results(app: FastAPI) -> None:
+    """Fill the results cache for the latest closed periods (see Settings.results_warm_cache)."""
+    from sqlmodel import Session
+
+    from app.reports.service import warm_cache
+
+    try:
+        with Session(app.state.engine) as session:
+            warm_cache(session, registry=app.state.registry,
+                       k=app.state.settings.min_group_size, cache=app.state.results_cache)
+    except Exception as exc:  # a cold cache is slower, never wrong
+        log.error("warming the results cache failed: %s", type(exc).__name__)
 
 
 async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
@@ -113,6 +156,7 @@ async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
                 min_rows=settings.flush_min_rows,
                 current_period=app.state.clock.period(),
             )
+            await asyncio.to_thread(close_due_periods, app, settings)
         except Exception as exc:  # keep the loop alive; the next round retries
             log.error("flush failed: %s", type(exc).__name__)
         try:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     flush_min_rows: int = Field(default=10, ge=1)
     flush_check_seconds: float = Field(default=60.0, gt=0)
     min_group_size: int = Field(default=5, ge=5)
+    period_grace_days: int = Field(default=7, ge=0)
+    # Compute the suppressed results of the latest closed periods at startup and after each
+    # close, in the background, so the first results page is served from the cache.
+    results_warm_cache: bool = False
     token_days_valid: int = Field(default=60, ge=1)
     draft_days: int = Field(default=30, ge=1)
     # Plaintext tokens stay downloadable (PDF/PNG/SVG, show on screen) this long, then are

@@ -15,6 +15,7 @@ from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
+from app.models.results import ApiToken, ClosedPeriod, ResultCount  # noqa: E402
 from app.models.staff import (  # noqa: E402
     AuditEvent,
     LoginFailure,
@@ -27,6 +28,7 @@ from app.models.token import Batch, Channel, Token, TokenState  # noqa: E402
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "AuditEvent",
     "LoginFailure",
     "PasswordToken",
@@ -36,12 +38,14 @@ __all__ = [
     "Batch",
     "BatchSecret",
     "Channel",
+    "ClosedPeriod",
     "Draft",
     "Intervention",
     "Municipality",
     "QuestionnaireVersion",
     "Response",
     "ResponseInbox",
+    "ResultCount",
     "Token",
     "TokenState",
 ]

@@ -22,6 +22,7 @@ from app.keys import Keys
 from app.models import Batch, Draft, QuestionnaireVersion, ResponseInbox, Token, TokenState
 from app.questionnaires.loader import Registry
 from app.questionnaires.schema import Questionnaire
+from app.reports.service import first_open_period
 from app.respondent import drafts
 from app.respondent.answers import final_answers, missing_required
 from app.respondent.drafts import DraftState
@@ -240,7 +241,7 @@ class RespondentService:
                 intervention_id=batch.intervention_id,
                 channel=batch.channel,
                 language=state.language or "sv",
-                period=self.clock.period(),
+                period=first_open_period(session, self.clock.period()),
                 promise_variant=state.variant,
                 arms=state.arms,
                 answers=final_answers(questionnaire, state.answers),

@@ -17,7 +17,7 @@ import uuid
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlmodel import Session
 
-from app.models import Answer, Response, ResponseInbox, Token, TokenState
+from app.models import Answer, ClosedPeriod, Response, ResponseInbox, Token, TokenState
 
 log = logging.getLogger("lyssna.flush")
 _random = secrets.SystemRandom()
@@ -56,6 +56,12 @@ def flush(engine: Engine, *, min_rows: int, current_period: str, force: bool = F
             session.execute(text("LOCK TABLE response_inbox IN ACCESS EXCLUSIVE MODE"))
         rows = list(session.execute(select(ResponseInbox)).scalars())
         _random.shuffle(rows)
+        # An answer submitted just before its month closed counts in the next open month:
+        # closed months are frozen (ANONYMITY.md R19).
+        mark = session.execute(select(func.max(ClosedPeriod.period))).scalar_one()
+        for row in rows:
+            if mark is not None and row.period <= mark:
+                row.period = _next_month(mark)
         responses, answers = [], []
         for row in rows:
             rid = uuid.uuid4()
@@ -89,3 +95,29 @@ def _clean_up(engine: Engine) -> None:
         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
     finally:
         raw.close()
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year + 1}-01" if mon == 12 else f"{year}-{mon + 1:02d}"
+
+
+def close_and_freeze(engine: Engine, *, period: str, registry: object,
+                     current_period: str) -> list[str]:
+    """Flush every waiting answer, then close and freeze the months up to `period`."""
+    from datetime import UTC, datetime
+
+    from app.reports.service import close_period
+
+    flush(engine, min_rows=1, current_period=current_period, force=True)
+    with Session(engine) as session:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        closed = close_period(session, period=period, registry=registry,  # type: ignore[arg-type]
+                              now=datetime.now(UTC))
+        if closed:
+            from app.auth import audit
+
+            audit.record(session, user_id=None, action="period_close",
+                         target=", ".join(closed), now=datetime.now(UTC))
+        session.commit()
+    return closed

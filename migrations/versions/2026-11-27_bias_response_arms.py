@@ -1,7 +1,7 @@
 """response arms: the randomised split-ballot arms a respondent got (ANONYMITY.md A.6, R29)
 
 Revision ID: b1a5a2a0c6e1
-Revises: e337eba97d30
+Revises: ef65ab0eb43d
 Create Date: 2026-11-27 13:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b1a5a2a0c6e1"
-down_revision: str | None = "e337eba97d30"
+down_revision: str | None = "ef65ab0eb43d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

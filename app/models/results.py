@@ -1,0 +1,60 @@
+"""Published results: closed (frozen) periods, the frozen cell counts, and API tokens.
+
+`result_count` holds one row per cell x question x answer code, computed once with a SQL
+GROUP BY when a month closes (app/reports/queries.py). Pages read these frozen counts, so a
+published period never changes and reading it is cheap. It contains counts only: no response
+ids, no free text.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, String
+from sqlmodel import Field, SQLModel
+
+
+class ClosedPeriod(SQLModel, table=True):
+    """A month whose results are frozen and may be published. `demo` marks synthetic data."""
+
+    __tablename__ = "closed_period"
+
+    period: str = Field(sa_column=Column(String(7), primary_key=True))
+    closed_at: datetime
+    demo: bool = False
+
+
+class ResultCount(SQLModel, table=True):
+    """Frozen counts. dim is 'all', 'language' or 'channel' (the single breakdown of the
+    lattice); question '' counts responses (value '') or issued tokens (value 'issued');
+    value '*' is an item's substantive base (distinct respondents)."""
+
+    __tablename__ = "result_count"
+    __table_args__ = (
+        Index("ix_result_count_lookup", "questionnaire_id", "questionnaire_version",
+              "intervention_id", "dim", "period"),
+        {"sqlite_with_rowid": False},
+    )
+
+    questionnaire_id: str = Field(sa_column=Column(String(60), primary_key=True))
+    questionnaire_version: int = Field(primary_key=True)
+    intervention_id: int = Field(primary_key=True)
+    municipality_id: int = Field(primary_key=True)
+    period: str = Field(sa_column=Column(String(7), primary_key=True))
+    dim: str = Field(sa_column=Column(String(10), primary_key=True))
+    dim_value: str = Field(sa_column=Column(String(30), primary_key=True))
+    question: str = Field(sa_column=Column(String(40), primary_key=True))
+    value: str = Field(sa_column=Column(String(40), primary_key=True))
+    n: int
+
+
+class ApiToken(SQLModel, table=True):
+    """A per-user bearer token for the read-only results API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hash: bytes = Field(sa_column=Column(LargeBinary(32), unique=True, nullable=False))
+    prefix: str = Field(max_length=12)
+    name: str = Field(max_length=100)
+    user_id: int = Field(foreign_key="staff_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime
+    revoked: bool = False

@@ -1,0 +1,1 @@
+"""Municipality results: frozen counts, disclosure control, statistics, exports, pages, API."""

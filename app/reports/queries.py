@@ -1,0 +1,191 @@
+"""The only module that reads `response` and `answer` (ANONYMITY.md R15).
+
+Reading happens once per month, when it closes: one SQL GROUP BY per lattice dimension turns the
+month's answers into frozen counts in `result_count` (one row per cell x question x answer code).
+Everything published is computed from those counts by app/reports/service.py, which applies
+suppression. Free-text answers are never counted here. tests/reports/test_gate.py enforces that
+no other module reads these tables.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, text
+from sqlmodel import Session
+
+from app.models import (
+    Batch,
+    ClosedPeriod,
+    QuestionnaireVersion,
+    Response,
+    ResponseInbox,
+    ResultCount,
+)
+from app.questionnaires.schema import NON_SUBSTANTIVE
+
+# -- periods ----------------------------------------------------------------------------------
+
+def closed_periods(session: Session) -> dict[str, bool]:
+    """Closed months -> whether they hold demo data."""
+    rows = session.execute(select(ClosedPeriod.period, ClosedPeriod.demo)).all()
+    return {period: demo for period, demo in rows}
+
+
+def watermark(session: Session) -> str | None:
+    """The last closed month: every month up to it is closed."""
+    return session.execute(select(func.max(ClosedPeriod.period))).scalar_one()
+
+
+def earliest_data_month(session: Session) -> str | None:
+    firsts = [
+        session.execute(select(func.min(Response.period))).scalar_one(),
+        session.execute(select(func.min(ResponseInbox.period))).scalar_one(),
+    ]
+    present = [p for p in firsts if p]
+    return min(present) if present else None
+
+
+# -- freezing ---------------------------------------------------------------------------------
+
+def freeze_month(session: Session, *, period: str, closed_at: datetime, demo: bool,
+                 free_text: dict[tuple[str, int], set[str]],
+                 multiple: dict[tuple[str, int], set[str]],
+                 issued: Iterable[dict[str, object]]) -> None:
+    """Count one month's answers into `result_count` and mark the month closed.
+
+    One GROUP BY over the finest cells (municipality x intervention x language x channel) is
+    rolled up to the three lattice dimensions; cells partition respondents, so the sums are
+    exact. An item's base is the sum of its substantive counts, except for multiple choice,
+    where it counts distinct respondents.
+    """
+    session.execute(text("DELETE FROM result_count WHERE period = :p"), {"p": period})
+    totals: dict[tuple[object, ...], int] = defaultdict(int)
+
+    def add(cell: tuple[object, ...], language: str, channel: str, question: str, value: str,
+            n: int) -> None:
+        for dim, dim_value in (("all", ""), ("language", language), ("channel", channel)):
+            totals[(*cell, dim, dim_value, question, value)] += n
+
+    cell = "r.questionnaire_id, r.questionnaire_version, r.intervention_id, r.municipality_id"
+    for *key, language, channel, n in session.execute(text(
+        f"SELECT {cell}, r.language, r.channel, count(*) FROM response r WHERE r.period = :p "
+        f"GROUP BY {cell}, r.language, r.channel"), {"p": period}):
+        add(tuple(key), language, channel, "", "", n)
+    versions = session.execute(text(
+        "SELECT DISTINCT questionnaire_id, questionnaire_version FROM response "
+        "WHERE period = :p"), {"p": period}).all()
+    for qid, version in versions:
+        skip = sorted(free_text.get((qid, version), set())) or ["\x00"]
+        params = {"p": period, "qid": qid, "v": version,
+                  **{f"f{i}": q for i, q in enumerate(skip)}}
+        marks = ", ".join(f":f{i}" for i in range(len(skip)))
+        where = (f"WHERE r.period = :p AND r.questionnaire_id = :qid "
+                 f"AND r.questionnaire_version = :v AND a.question NOT IN ({marks})")
+        join = "FROM response r JOIN answer a ON a.response_id = r.id"
+        many = multiple.get((qid, version), set())
+        for *key, language, channel, question, value, n in session.execute(text(
+            f"SELECT {cell}, r.language, r.channel, a.question, a.value, count(*) {join} "
+            f"{where} GROUP BY {cell}, r.language, r.channel, a.question, a.value"), params):
+            add(tuple(key), language, channel, question, value, n)
+            if question not in many and value not in NON_SUBSTANTIVE:
+                add(tuple(key), language, channel, question, "*", n)
+        if many:
+            names = sorted(many)
+            mparams = {**params, **{f"m{i}": q for i, q in enumerate(names)},
+                       **{f"ns{i}": c for i, c in enumerate(sorted(NON_SUBSTANTIVE))}}
+            mmarks = ", ".join(f":m{i}" for i in range(len(names)))
+            for *key, language, channel, question, n in session.execute(text(
+                f"SELECT {cell}, r.language, r.channel, a.question, "
+                f"count(DISTINCT a.response_id) {join} {where} AND a.question IN ({mmarks}) "
+                f"AND a.value NOT IN (:ns0, :ns1, :ns2) "
+                f"GROUP BY {cell}, r.language, r.channel, a.question"), mparams):
+                add(tuple(key), language, channel, question, "*", n)
+    rows = [
+        {"questionnaire_id": qid, "questionnaire_version": v, "intervention_id": i,
+         "municipality_id": m, "period": period, "dim": dim, "dim_value": dv,
+         "question": q, "value": value, "n": n}
+        for (qid, v, i, m, dim, dv, q, value), n in sorted(totals.items())
+    ]
+    rows += list(issued)
+    if rows:
+        session.execute(insert(ResultCount.__table__), rows)  # type: ignore[arg-type]
+    session.merge(ClosedPeriod(period=period, closed_at=closed_at, demo=demo))
+
+
+def issued_in(session: Session, period: str) -> list[dict[str, object]]:
+    """Tokens issued per cell in batches created in this month (for response rates)."""
+    query = (
+        select(QuestionnaireVersion.questionnaire_id, QuestionnaireVersion.version,
+               Batch.intervention_id, Batch.municipality_id, Batch.channel, Batch.created_at,
+               Batch.issued)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == Batch.questionnaire_version_id)
+    )
+    totals: dict[tuple[object, ...], int] = {}
+    for qid, version, intervention, municipality, channel, created, issued in session.execute(
+        query
+    ):
+        if created.strftime("%Y-%m") != period:
+            continue
+        for dim, value in (("all", ""), ("channel", channel)):
+            key = (qid, version, intervention, municipality, dim, value)
+            totals[key] = totals.get(key, 0) + issued
+    return [
+        {"questionnaire_id": qid, "questionnaire_version": v, "intervention_id": i,
+         "municipality_id": m, "period": period, "dim": dim, "dim_value": value,
+         "question": "", "value": "issued", "n": n}
+        for (qid, v, i, m, dim, value), n in sorted(totals.items())
+    ]
+
+
+# -- reading frozen counts --------------------------------------------------------------------
+
+def structure_counts(session: Session, *, questionnaire_id: str, version: int,
+                     intervention_id: int, months: Sequence[str]) -> list[tuple]:
+    """Every frozen count of one intervention over some months, in every dimension: cell
+    sizes, item bases, answer-code counts and issued tokens (what suppression needs)."""
+    if not months:
+        return []
+    rc = ResultCount
+    query = select(rc.municipality_id, rc.period, rc.dim, rc.dim_value, rc.question,
+                   rc.value, rc.n).where(
+        rc.questionnaire_id == questionnaire_id, rc.questionnaire_version == version,
+        rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
+    )
+    return list(session.connection().execute(query).all())
+
+
+def value_counts(session: Session, *, questionnaire_id: str, version: int,
+                 intervention_id: int, months: Sequence[str], dim: str) -> list[tuple]:
+    """Answer-code counts of one dimension, for the cells a page shows."""
+    if not months:
+        return []
+    rc = ResultCount
+    query = select(rc.municipality_id, rc.period, rc.dim_value, rc.question, rc.value,
+                   rc.n).where(
+        rc.questionnaire_id == questionnaire_id, rc.questionnaire_version == version,
+        rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
+        rc.dim == dim, rc.question != "", rc.value != "*",
+    )
+    return list(session.connection().execute(query).all())
+
+
+# -- writing synthetic data (demo) ------------------------------------------------------------
+
+def insert_responses(session: Session, responses: list[dict[str, object]],
+                     answers: list[dict[str, object]]) -> None:
+    """Bulk insert for demo data (SQLite), sorted by the random ids so B-tree inserts are
+    sequential; ids are stored as SQLAlchemy stores a Uuid on SQLite (32 hex digits)."""
+    cols = ("id", "questionnaire_id", "questionnaire_version", "municipality_id",
+            "intervention_id", "channel", "language", "period", "promise_variant")
+    rows = sorted(tuple(r[c].hex if c == "id" else r[c] for c in cols)  # type: ignore[union-attr]
+                  for r in responses)
+    conn = session.connection()
+    conn.exec_driver_sql(
+        f"INSERT INTO response ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
+    conn.exec_driver_sql(
+        "INSERT INTO answer (response_id, question, value) VALUES (?, ?, ?)",
+        sorted((a["response_id"].hex, a["question"], a["value"])  # type: ignore[union-attr]
+               for a in answers))
