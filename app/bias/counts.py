@@ -2,7 +2,8 @@
 
 The bias indicators are computed from counts only: answer code → respondents for an item, or
 respondent-level integer pattern → respondents for the indicators that pair a respondent's
-answers. The same counts come from live SQL (app/bias/queries.py) or from frozen monthly counts,
+answers. The same counts come from live SQL (the bias section of app/reports/queries.py)
+or from frozen monthly counts,
 so every published bias number goes through one path.
 """
 

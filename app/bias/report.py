@@ -1,6 +1,7 @@
 """The bias indicators as published numbers, with the minimum-group-size rules applied.
 
-Each function reads cell statistics (app/bias/queries.py), applies the same k rules as every
+Each function reads cell counts (the bias section of app/reports/queries.py), applies the
+same k rules as every
 other result (a cell with fewer than k substantive answers shows nothing but "fewer than k"), and
 runs the estimators (app/bias/estimators.py). The results pages and exports call these; nothing
 else computes a bias number.
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from app.bias import queries
 from app.bias.counts import (
     EMPTY_ITEM,
     CrosswiseCell,
@@ -33,10 +33,11 @@ from app.bias.estimators import (
     proportion,
     welch_difference,
 )
-from app.bias.queries import Scope
 from app.i18n.templating import gettext as _
 from app.models import Channel
 from app.questionnaires.schema import Crosswise, Likert, Questionnaire
+from app.reports import queries
+from app.reports.queries import Scope
 
 STAFF = (Channel.staff_group.value, Channel.staff_individual.value)
 PEER = (Channel.peer_ambassador.value,)
@@ -109,7 +110,7 @@ def channel_comparison(
     below k shows nothing, and then neither does the difference.
     """
     items = likert_items(questionnaire)
-    counts = queries.value_counts(session, scope, items, by=(*by, "channel"))
+    counts = queries.bias_value_counts(session, scope, items, by=(*by, "channel"))
     cells = {key: item_cell(c) for key, c in counts.items()}
     keys = sorted({key[: len(by)] for key in cells}, key=lambda t: tuple(map(str, t)))
     return {

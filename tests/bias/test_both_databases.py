@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from app.bias.queries import Scope
 from app.bias.report import (
     acquiescence,
     channel_comparison,
@@ -13,6 +12,7 @@ from app.bias.report import (
     promise_variants,
 )
 from app.questionnaires.loader import Registry
+from app.reports.queries import Scope
 from app.settings import ROOT
 from tests.bias.simulate import QUESTIONNAIRE, VERSION, Store
 

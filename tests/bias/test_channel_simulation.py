@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sqlmodel import Session
 
-from app.bias.queries import Scope
 from app.bias.report import channel_comparison
 from app.questionnaires.loader import Registry
+from app.reports.queries import Scope
 from app.settings import ROOT
 from tests.bias.simulate import (
     QUESTIONNAIRE,

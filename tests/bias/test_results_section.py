@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from app.bias.queries import Scope
 from app.bias.report import bias_publication
 from app.questionnaires.loader import Registry
+from app.reports.queries import Scope
 from app.settings import ROOT
 from tests.bias.simulate import QUESTIONNAIRE, VERSION, Store
 
