@@ -306,6 +306,7 @@ def check(files: tuple[Path, ...], limit: int) -> None:
     from app.i18n.locales import LANGUAGES
     from app.questionnaires.languages import languages_present, missing_texts
     from app.questionnaires.loader import QuestionnaireError, load_file, questionnaire_files
+    from app.questionnaires.schema import warnings
 
     paths = list(files) or questionnaire_files(get_settings().questionnaire_dir)
     failed = False
@@ -318,6 +319,8 @@ def check(files: tuple[Path, ...], limit: int) -> None:
                 click.echo(str(problem), err=True)
             continue
         click.echo(f"{path}: ok ({q.key}, {len(q.questions())} questions)")
+        for advice in warnings(q):
+            click.echo(f"{path}: warning: {advice}", err=True)
         present = languages_present(q)
         for lang in LANGUAGES:
             missing = missing_texts(q, lang)

@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.admin.routes import router as admin_router
     from app.auth.dependencies import LoginRequired, login_required_handler
     from app.auth.routes import router as auth_router
+    from app.bias.routes import router as bias_router
     from app.issuance.routes import router as issuance_router
     from app.pages.routes import router as pages_router
     from app.questionnaires.routes import router as questionnaire_media_router
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(issuance_router)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.include_router(questionnaire_media_router)
+    app.include_router(bias_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

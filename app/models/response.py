@@ -22,6 +22,9 @@ class _Cell(SQLModel):
     language: str = Field(max_length=12)
     period: str = Field(max_length=7)  # YYYY-MM, Europe/Stockholm
     promise_variant: int = 0
+    # The randomised split-ballot arms this respondent got: {question id: "direct"|"crosswise"}.
+    # Drawn with `secrets` at draft creation, so it says nothing about the person.
+    arms: dict | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class ResponseInbox(_Cell, table=True):

@@ -8,7 +8,7 @@ offered at all, so nobody gets a page that silently falls back to Swedish.
 from __future__ import annotations
 
 from app.i18n.locales import LANGUAGES
-from app.questionnaires.schema import Questionnaire, Text
+from app.questionnaires.schema import Crosswise, Questionnaire, Text
 
 
 def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
@@ -16,6 +16,8 @@ def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
     found: list[tuple[str, Text]] = [("title", q.title)]
     if q.description:
         found.append(("description", q.description))
+    for promise in q.promises:
+        found += [(f"promise {promise.id} point {i + 1}", p) for i, p in enumerate(promise.points)]
     for scale in q.scales:
         found += [(f"scale {scale.id} point {i + 1}", p) for i, p in enumerate(scale.points)]
     for section in q.sections:
@@ -31,6 +33,14 @@ def text_maps(q: Questionnaire) -> list[tuple[str, Text]]:
             unit = getattr(question, "unit", None)
             if unit:
                 found.append((f"question {question.id} unit", unit))
+            if isinstance(question, Crosswise):
+                # A crosswise item is offered only with its explanation in the language (R30).
+                found.append((f"question {question.id} innocuous", question.innocuous))
+                found.append((f"question {question.id} explanation", question.explanation))
+                if question.practice:
+                    practice = question.practice
+                    found.append((f"question {question.id} practice first", practice.first))
+                    found.append((f"question {question.id} practice second", practice.second))
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Annotated, Literal
 
@@ -31,6 +32,12 @@ PREFER_NOT = "_pna"
 DONT_KNOW = "_dk"
 SKIPPED = "_skip"
 NON_SUBSTANTIVE = frozenset({PREFER_NOT, DONT_KNOW, SKIPPED})
+# Crosswise answers (ANONYMITY.md C.5): only whether two answers are the same, never the
+# sensitive answer itself. A split-ballot item asked directly stores "yes"/"no" instead.
+SAME = "same"
+DIFFERENT = "different"
+ARMS = ("direct", "crosswise")
+PRACTICE_SUFFIX = ".practice"  # stored key of a crosswise item's practice answer
 
 
 
@@ -153,8 +160,69 @@ class FreeText(QuestionBase):
     free_text: Literal[True] = True
 
 
+DEFAULT_INNOCUOUS: Text = {
+    "sv": "Tänk på telefonnumret till en släkting eller vän som bor i ett annat land. "
+    "Är den sista siffran 1 eller 2?",
+    "en": "Think of the phone number of a relative or friend who lives abroad. "
+    "Is its last digit 1 or 2?",
+}
+DEFAULT_INNOCUOUS_P = 0.2  # last digits are close to uniform: P(1 or 2) = 0.2
+
+
+class Practice(Strict):
+    """A crosswise practice pair whose answer everyone knows: a comprehension check."""
+
+    first: SourceText
+    second: SourceText
+    answer: Literal["same", "different"]
+
+    _check = field_validator("first", "second")(_require_source)
+
+
+class Crosswise(QuestionBase):
+    """A sensitive yes/no statement asked with the crosswise model (Yu, Tian & Tang 2008).
+
+    The respondent thinks of two answers, the sensitive one and an innocuous one with a known
+    probability `p` of "yes", and says only whether they are the same or different. The server
+    never learns the sensitive answer; prevalence is estimated for groups (app/bias/estimators.py).
+    `text` is the sensitive statement. `control_of` marks this item as the zero-prevalence control
+    (a statement false for everyone) of another crosswise item: its estimate is the false-positive
+    rate. `split` asks a random half the sensitive statement directly (split-ballot).
+    """
+
+    type: Literal["crosswise"]
+    innocuous: SourceText = Field(default_factory=lambda: dict(DEFAULT_INNOCUOUS))
+    p: float = Field(default=DEFAULT_INNOCUOUS_P, gt=0, lt=1)
+    explanation: SourceText
+    practice: Practice | None = None
+    control_of: str | None = None
+    split: list[Literal["direct", "crosswise"]] | None = None
+
+    _check_more = field_validator("innocuous", "explanation")(_require_source)
+
+    @field_validator("p")
+    @classmethod
+    def _not_half(cls, p: float) -> float:
+        if abs(p - 0.5) < 0.05:
+            raise ValueError("p must be clearly different from 0.5 (0.5 hides nothing and "
+                             "estimates nothing); the default phone-digit question has p = 0.2")
+        return p
+
+    @field_validator("split")
+    @classmethod
+    def _split(cls, arms: list[str] | None) -> list[str] | None:
+        if arms is not None and sorted(arms) != sorted(ARMS):
+            raise ValueError("split must be [direct, crosswise]")
+        return arms
+
+    @property
+    def epsilon(self) -> float:
+        """Local differential privacy of one answer: |ln((1 - p) / p)|."""
+        return abs(math.log((1 - self.p) / self.p))
+
+
 Question = Annotated[
-    SingleChoice | MultipleChoice | Likert | YesNo | Number | FreeText,
+    SingleChoice | MultipleChoice | Likert | YesNo | Number | FreeText | Crosswise,
     Field(discriminator="type"),
 ]
 
@@ -170,6 +238,23 @@ class Section(Strict):
     _check_title = field_validator("title")(_require_source)
 
 
+class Promise(Strict):
+    """One randomised variant of the anonymity promise on the welcome page (ANONYMITY.md C.2).
+
+    `{k}` in a point is replaced by the live minimum group size.
+    """
+
+    id: str = Field(pattern=SLUG)
+    points: list[SourceText] = Field(min_length=1, max_length=6)
+
+    @field_validator("points")
+    @classmethod
+    def _check_points(cls, points: list[Text]) -> list[Text]:
+        for point in points:
+            _require_source(point)
+        return points
+
+
 class Questionnaire(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
     version: int = Field(ge=1)
@@ -178,6 +263,9 @@ class Questionnaire(Strict):
     translations: dict[str, ReviewStatus] = {}
     """Review status per language other than Swedish; a language not listed counts as draft."""
     scales: list[Scale] = []
+    # Two or three promise texts: each respondent sees one, drawn uniformly at random; the
+    # response stores its number (1-based; 0 = the app's built-in promise).
+    promises: list[Promise] = Field(default=[], max_length=3)
     sections: list[Section] = Field(min_length=1)
 
     _check_title = field_validator("title")(_require_source)
@@ -232,7 +320,23 @@ class Questionnaire(Strict):
                     if len(codes) != len(set(codes)):
                         raise ValueError(f"question '{q.id}': option codes must be unique")
                 seen[q.id] = q
+        if len(self.promises) == 1:
+            raise ValueError("promises: give two or three variants (or none for the default)")
+        if len({p.id for p in self.promises}) != len(self.promises):
+            raise ValueError("promises: variant ids must be unique")
         for q in seen.values():
+            if isinstance(q, Crosswise):
+                if len(q.id) + len(PRACTICE_SUFFIX) > 40:
+                    raise ValueError(f"question '{q.id}': crosswise ids have at most 31 letters")
+                if q.control_of is not None:
+                    target = seen.get(q.control_of)
+                    if not isinstance(target, Crosswise) or target.control_of is not None:
+                        raise ValueError(
+                            f"question '{q.id}': control_of '{q.control_of}' is not a "
+                            "sensitive crosswise item"
+                        )
+                    if q.split:
+                        raise ValueError(f"question '{q.id}': a control item is never split")
             if isinstance(q, Likert) and q.reverse_of is not None:
                 twin = seen.get(q.reverse_of)
                 if not isinstance(twin, Likert):
@@ -258,6 +362,20 @@ class Questionnaire(Strict):
                 return q
         raise KeyError(qid)
 
+    def crosswise_items(self) -> list[Crosswise]:
+        return [q for q in self.questions() if isinstance(q, Crosswise)]
+
+    def split_items(self) -> list[Crosswise]:
+        return [q for q in self.crosswise_items() if q.split]
+
+    def control_for(self, qid: str) -> Crosswise | None:
+        return next((q for q in self.crosswise_items() if q.control_of == qid), None)
+
+    def balanced_pairs(self) -> list[tuple[str, str]]:
+        """(positive item, reverse-keyed twin) for every `reverse_of` pair."""
+        return [(q.reverse_of, q.id) for q in self.questions()
+                if isinstance(q, Likert) and q.reverse_of is not None]
+
     def scale(self, sid: str) -> Scale:
         return next(s for s in self.scales if s.id == sid)
 
@@ -281,6 +399,8 @@ def answer_codes(q: QuestionBase, questionnaire: Questionnaire) -> set[str] | No
         return {str(i) for i in range(1, 6)}
     if isinstance(q, YesNo):
         return {"yes", "no"}
+    if isinstance(q, Crosswise):
+        return {SAME, DIFFERENT, "yes", "no"} if q.split else {SAME, DIFFERENT}
     return None
 
 
@@ -300,3 +420,30 @@ def _source_only(node: object) -> object:
     if isinstance(node, list):
         return [_source_only(v) for v in node]
     return node
+
+
+# Words that give away a birthday-based randomiser, in the languages a battery is written in.
+_BIRTHDAY = re.compile(
+    r"birth|born|födelse|född|föds|geburt|ميلاد|مولود|تولد|زاد|dhalasho|ልደት|народж|jidayk|"
+    r"rojbûn|لەدایک",
+    re.IGNORECASE,
+)
+
+
+def warnings(q: Questionnaire) -> list[str]:
+    """Advice that does not make a file invalid, printed by `lyssna questionnaire check`."""
+    found = []
+    for item in q.crosswise_items():
+        if any(_BIRTHDAY.search(text) for text in item.innocuous.values()):
+            found.append(
+                f"question '{item.id}': the innocuous question is about birthdays; many newcomers "
+                "have assigned birth dates, so p is unknown. Use the phone-digit question."
+            )
+        if item.control_of is None and q.control_for(item.id) is None:
+            found.append(
+                f"question '{item.id}': crosswise item without a zero-prevalence control item "
+                "(control_of); its false positives cannot be measured"
+            )
+        if item.control_of is None and item.practice is None:
+            found.append(f"question '{item.id}': crosswise item without a practice question")
+    return found

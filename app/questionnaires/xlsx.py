@@ -380,6 +380,9 @@ def _node_for(doc: Any, location: str) -> tuple[Any, str] | None:
     if parts[0] == "section":
         section = next(s for s in doc["sections"] if s["id"] == parts[1])
         return section, parts[2]
+    if parts[0] == "promise":  # "promise <id> point <n>"
+        promise = next(p for p in doc["promises"] if p["id"] == parts[1])
+        return promise["points"], int(parts[3]) - 1  # type: ignore[return-value]
     if parts[0] == "question":
         question = next(q for s in doc["sections"] for q in s["questions"] if q["id"] == parts[1])
         if len(parts) == 2:
@@ -387,6 +390,8 @@ def _node_for(doc: Any, location: str) -> tuple[Any, str] | None:
         if parts[2] == "option":
             option = next(o for o in question["options"] if str(o["code"]) == parts[3])
             return option, "text"
+        if parts[2] == "practice":  # crosswise practice pair: "practice first|second"
+            return question["practice"], parts[3]
         return question, parts[2]
     return None
 

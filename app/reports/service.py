@@ -21,6 +21,7 @@ from app.questionnaires.schema import (
     DONT_KNOW,
     PREFER_NOT,
     SKIPPED,
+    Crosswise,
     FreeText,
     Likert,
     MultipleChoice,
@@ -411,7 +412,7 @@ def _value_counts(session: Session, questionnaire: Questionnaire, intervention_i
 
 def _kind(q: Question) -> str:
     return {Likert: "likert", SingleChoice: "single", MultipleChoice: "multiple", YesNo: "yesno",
-            Number: "number"}[type(q)]
+            Number: "number", Crosswise: "crosswise"}[type(q)]
 
 
 def option_codes(q: Question) -> list[str]:
@@ -421,6 +422,8 @@ def option_codes(q: Question) -> list[str]:
         return ["1", "2", "3", "4", "5"]
     if isinstance(q, YesNo):
         return ["yes", "no"]
+    if isinstance(q, Crosswise):  # counts of the stored codes; the estimate is in app/bias
+        return ["same", "different", "yes", "no"] if q.split else ["same", "different"]
     if isinstance(q, Number) and q.max - q.min <= 20:
         return [str(v) for v in range(q.min, q.max + 1)]
     return []

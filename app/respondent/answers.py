@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 
 from app.i18n.templating import gettext as _
 from app.questionnaires.schema import (
+    DIFFERENT,
     DONT_KNOW,
+    PRACTICE_SUFFIX,
     PREFER_NOT,
+    SAME,
     SKIPPED,
+    Crosswise,
     FreeText,
     MultipleChoice,
     Number,
@@ -57,11 +61,24 @@ class PageResult:
     raw: dict[str, str] = field(default_factory=dict)  # what was typed, to show it again
 
 
+def arm_of(question: Question, arms: Mapping[str, str]) -> str:
+    """How a crosswise item is asked to this respondent: 'crosswise' unless drawn 'direct'."""
+    return arms.get(question.id, "crosswise")
+
+
+def crosswise_codes(question: Crosswise, arms: Mapping[str, str]) -> set[str]:
+    return {"yes", "no"} if arm_of(question, arms) == "direct" else {SAME, DIFFERENT}
+
+
 def read_page(
-    questionnaire: Questionnaire, section: Section, form: FormData, answers: Answers
+    questionnaire: Questionnaire, section: Section, form: FormData, answers: Answers,
+    arms: Mapping[str, str] | None = None,
 ) -> PageResult:
     result = PageResult()
+    arms = arms or {}
     for q in visible_questions(section, answers):
+        if isinstance(q, Crosswise) and q.practice and arm_of(q, arms) == "crosswise":
+            _read_practice(q, form, result)
         values = [v for v in form.getlist(q.id) if v != ""]
         special = [v for v in values if v in (PREFER_NOT, DONT_KNOW)]
         if form.get(f"{q.id}.pna"):
@@ -75,6 +92,13 @@ def read_page(
         if not values:
             result.cleared.append(q.id)
             continue
+        if isinstance(q, Crosswise):
+            # Only "same"/"different" (or yes/no in the direct arm) is ever stored.
+            if len(values) > 1 or values[0] not in crosswise_codes(q, arms):
+                result.errors[q.id] = _("This answer is not one of the choices.")
+            else:
+                result.answers[q.id] = values
+            continue
         error, parsed = _parse(questionnaire, q, values)
         if error:
             result.errors[q.id] = error
@@ -82,6 +106,17 @@ def read_page(
         else:
             result.answers[q.id] = parsed
     return result
+
+
+def _read_practice(q: Crosswise, form: FormData, result: PageResult) -> None:
+    key = q.id + PRACTICE_SUFFIX
+    value = form.get(key, "")
+    if value in (SAME, DIFFERENT):
+        result.answers[key] = [value]
+    elif value == "":
+        result.cleared.append(key)
+    else:
+        result.errors[q.id] = _("This answer is not one of the choices.")
 
 
 def _parse(questionnaire: Questionnaire, q: Question, values: list[str]) -> tuple[str, list[str]]:
@@ -138,4 +173,7 @@ def final_answers(questionnaire: Questionnaire, answers: Answers) -> Answers:
     for section in questionnaire.sections:
         for q in visible_questions(section, stored):
             stored[q.id] = answers.get(q.id) or [SKIPPED]
+            practice = q.id + PRACTICE_SUFFIX
+            if isinstance(q, Crosswise) and practice in answers:
+                stored[practice] = answers[practice]
     return stored

@@ -28,7 +28,8 @@ class DraftState:
     page: int = 0
     answers: dict[str, list[str]] = field(default_factory=dict)
     seen: list[int] = field(default_factory=list)
-    variant: int = 0
+    variant: int = 0  # promise variant shown (app/respondent/randomise.py)
+    arms: dict[str, str] = field(default_factory=dict)  # split-ballot arm per item
 
 
 def device_hash(draft_key: bytes, device_secret: str, token_hash: bytes) -> bytes:

@@ -230,7 +230,8 @@ def save_page(request: Request, number: int, visit: VisitDep, session: SessionDe
     nav = str(form.get("nav", "next"))
     state = visit.state
     section = visit.questionnaire.sections[index]
-    result = read_page(visit.questionnaire, section, form, state.answers)  # type: ignore[arg-type]
+    result = read_page(visit.questionnaire, section, form, state.answers,  # type: ignore[arg-type]
+                       state.arms)
     if nav == "skip":
         result.answers, result.cleared = {}, []
     state.answers.update(result.answers)

@@ -26,6 +26,7 @@ from app.reports.service import first_open_period
 from app.respondent import drafts
 from app.respondent.answers import final_answers, missing_required
 from app.respondent.drafts import DraftState
+from app.respondent.randomise import draw_arms, draw_variant
 
 OPEN_STATES = (TokenState.unused, TokenState.opened)
 
@@ -148,7 +149,11 @@ class RespondentService:
         offered = self.registry.languages(questionnaire)
         if accept_language is not None:  # the phone's best match among what is offered
             language = negotiate(accept_language, offered)
-        state = DraftState(language=language if language in offered else None)
+        state = DraftState(
+            language=language if language in offered else None,
+            variant=draw_variant(questionnaire),
+            arms=draw_arms(questionnaire),
+        )
         session.add(
             Draft(
                 token_hash=digest,
@@ -238,6 +243,7 @@ class RespondentService:
                 language=state.language or "sv",
                 period=first_open_period(session, self.clock.period()),
                 promise_variant=state.variant,
+                arms=state.arms,
                 answers=final_answers(questionnaire, state.answers),
             )
         )

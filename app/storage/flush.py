@@ -31,6 +31,7 @@ CELL_COLUMNS = (
     "language",
     "period",
     "promise_variant",
+    "arms",
 )
 
 

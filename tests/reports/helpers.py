@@ -21,7 +21,7 @@ from app.reports.demo import _insert
 from app.reports.service import close_period
 from app.settings import ROOT
 
-BATTERY = ("regional-followup", 1)
+BATTERY = ("regional-followup", 2)  # the active (latest) version; v2 keeps every v1 question
 
 
 @dataclass

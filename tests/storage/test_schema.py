@@ -28,6 +28,7 @@ CELL = {
     "language",
     "period",
     "promise_variant",
+    "arms",  # randomised split-ballot arms, drawn with `secrets` (issue 6, ANONYMITY.md A.6)
 }
 ALLOWED = {
     "response": CELL | {"id"},

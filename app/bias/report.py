@@ -1,0 +1,294 @@
+"""The bias indicators as published numbers, with the minimum-group-size rules applied.
+
+Each function reads cell counts (the bias section of app/reports/queries.py), applies the
+same k rules as every
+other result (a cell with fewer than k substantive answers shows nothing but "fewer than k"), and
+runs the estimators (app/bias/estimators.py). The results pages and exports call these; nothing
+else computes a bias number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.bias.counts import (
+    EMPTY_ITEM,
+    CrosswiseCell,
+    ItemCell,
+    balanced_cell,
+    crosswise_cell,
+    item_cell,
+    variant_cell,
+)
+from app.bias.estimators import (
+    CrosswiseEstimate,
+    Difference,
+    Estimate,
+    crosswise,
+    estimate_difference,
+    mean_interval,
+    proportion,
+    welch_difference,
+)
+from app.i18n.templating import gettext as _
+from app.models import Channel
+from app.questionnaires.schema import Crosswise, Likert, Questionnaire
+from app.reports import queries
+from app.reports.queries import Scope
+
+STAFF = (Channel.staff_group.value, Channel.staff_individual.value)
+PEER = (Channel.peer_ambassador.value,)
+MIN_CROSSWISE_N = 200  # ANONYMITY.md C.5: below this a crosswise estimate is mostly noise
+
+
+def likert_items(questionnaire: Questionnaire) -> list[str]:
+    return [q.id for q in questionnaire.questions() if isinstance(q, Likert)]
+
+
+# -- channel comparison (ANONYMITY.md C.1, R23) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelItem:
+    item: str
+    staff: Estimate | None  # None: fewer than k substantive answers (suppressed)
+    peer: Estimate | None
+    difference: Difference | None  # staff − peer, Welch 95 % CI
+    staff_rates: tuple[Estimate, Estimate] | None  # (PNA rate, DK rate) among shown
+    peer_rates: tuple[Estimate, Estimate] | None
+
+    @property
+    def staff_more_positive(self) -> bool:
+        return self.difference is not None and self.difference.low > 0
+
+    @property
+    def note(self) -> str:
+        if not self.staff_more_positive:
+            return ""
+        return _("Answers collected by staff are more positive than answers collected by "
+                 "ambassadors: a sign of dependency bias.")
+
+
+def _pooled(cells: dict[tuple, ItemCell], key: tuple, channels: Sequence[str], item: str
+            ) -> ItemCell:
+    pooled = EMPTY_ITEM
+    for channel in channels:
+        pooled = pooled + cells.get((*key, channel, item), EMPTY_ITEM)
+    return pooled
+
+
+def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k: int
+                     ) -> ChannelItem:
+    """The channel comparison of one item from its counts (pooled over staff channels)."""
+    staff_m, peer_m = staff_cell.moments, peer_cell.moments
+    staff = mean_interval(staff_m) if staff_m.n >= max(k, 2) else None
+    peer = mean_interval(peer_m) if peer_m.n >= max(k, 2) else None
+
+    def rates(cell: ItemCell) -> tuple[Estimate, Estimate]:
+        return proportion(cell.prefer_not, cell.shown), proportion(cell.dont_know, cell.shown)
+
+    return ChannelItem(
+        item=item,
+        staff=staff,
+        peer=peer,
+        difference=welch_difference(staff_m, peer_m) if staff and peer else None,
+        staff_rates=rates(staff_cell) if staff else None,
+        peer_rates=rates(peer_cell) if peer else None,
+    )
+
+
+def channel_comparison(
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
+    by: Sequence[str] = (),
+) -> dict[tuple, list[ChannelItem]]:
+    """Per breakdown cell and Likert item: staff mean, peer mean and staff − peer (Welch).
+
+    "Staff" pools the staff_group and staff_individual channels. A channel whose item base is
+    below k shows nothing, and then neither does the difference.
+    """
+    items = likert_items(questionnaire)
+    counts = queries.bias_value_counts(session, scope, items, by=(*by, "channel"))
+    cells = {key: item_cell(c) for key, c in counts.items()}
+    keys = sorted({key[: len(by)] for key in cells}, key=lambda t: tuple(map(str, t)))
+    return {
+        key: [compare_channels(item, _pooled(cells, key, STAFF, item),
+                               _pooled(cells, key, PEER, item), k=k) for item in items]
+        for key in keys
+    }
+
+
+# -- acquiescence and balanced scores (ANONYMITY.md C.4, R26) --------------------------------
+
+
+@dataclass(frozen=True)
+class AcquiescenceCell:
+    key: tuple
+    n: int
+    acquiescence: Estimate | None  # None: fewer than k respondents with a complete pair
+    balanced: Estimate | None
+
+
+def acquiescence(
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
+    by: Sequence[str] = ("intervention_id", "language"),
+    pairs: Sequence[tuple[str, str]] | None = None,
+) -> list[AcquiescenceCell]:
+    pairs = list(pairs if pairs is not None else questionnaire.balanced_pairs())
+    counts = queries.balanced_counts(session, scope, pairs, by)
+    found = []
+    for key in sorted(counts, key=lambda t: tuple(map(str, t))):
+        cell = balanced_cell(counts[key])
+        n = cell.acquiescence.n
+        shown = n >= max(k, 2)
+        found.append(AcquiescenceCell(
+            key, n,
+            mean_interval(cell.acquiescence) if shown else None,
+            mean_interval(cell.balanced) if shown else None,
+        ))
+    return found
+
+
+# -- crosswise and split-ballot (ANONYMITY.md C.5, R27–R29) ----------------------------------
+
+
+@dataclass(frozen=True)
+class CrosswiseResult:
+    item: str
+    n: int  # same + different answers in the crosswise arm
+    prefer_not: int
+    estimate: CrosswiseEstimate | None  # None: not publishable at this level / size
+    control: CrosswiseEstimate | None  # the zero-prevalence control: false-positive rate
+    direct: Estimate | None  # split-ballot direct arm: share of "yes"
+    difference: Difference | None  # crosswise − direct
+
+
+def publishable_crosswise(scope: Scope, n: int, *, k: int) -> bool:
+    """Region level (with at least k answers), or at least 200 answers pooled."""
+    return n >= MIN_CROSSWISE_N or (scope.municipality_id is None and n >= k)
+
+
+def crosswise_results(
+    session: Session, scope: Scope, questionnaire: Questionnaire, item_id: str, *, k: int,
+    by: Sequence[str] = (),
+) -> dict[tuple, CrosswiseResult]:
+    """Per breakdown cell: the crosswise estimate, its control and the split-ballot comparison."""
+    item = questionnaire.question(item_id)
+    if not isinstance(item, Crosswise):
+        raise ValueError(f"{item_id} is not a crosswise item")
+    cells = {key: crosswise_cell(c)
+             for key, c in queries.crosswise_counts(session, scope, item_id, by).items()}
+    control_item = questionnaire.control_for(item_id)
+    controls: dict[tuple, CrosswiseCell] = {}
+    if control_item is not None:
+        controls = {key: crosswise_cell(c) for key, c in
+                    queries.crosswise_counts(session, scope, control_item.id, by).items()}
+    found = {}
+    for key in sorted(cells, key=lambda t: tuple(map(str, t))):
+        cell = cells[key]
+        n = cell.same + cell.different
+        estimate = (crosswise(cell.same, n, item.p)
+                    if publishable_crosswise(scope, n, k=k) else None)
+        control = None
+        c = controls.get(key)
+        if control_item is not None and c is not None:
+            cn = c.same + c.different
+            if publishable_crosswise(scope, cn, k=k):
+                control = crosswise(c.same, cn, control_item.p)
+        direct = difference = None
+        dn = cell.yes + cell.no
+        if dn >= k and publishable_crosswise(scope, dn + n, k=k):
+            direct = proportion(cell.yes, dn)
+            if estimate is not None:
+                difference = estimate_difference(estimate.raw, estimate.se, direct.value,
+                                                 direct.se)
+        found[key] = CrosswiseResult(item_id, n, cell.prefer_not_crosswise, estimate, control,
+                                     direct, difference)
+    return found
+
+
+def crosswise_result(
+    session: Session, scope: Scope, questionnaire: Questionnaire, item_id: str, *, k: int
+) -> CrosswiseResult:
+    empty = CrosswiseResult(item_id, 0, 0, None, None, None, None)
+    return crosswise_results(session, scope, questionnaire, item_id, k=k).get((), empty)
+
+
+# -- promise variants (ANONYMITY.md C.2, R24) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    variant: int
+    n: int
+    prefer_not_share: Estimate | None
+    likert_mean: Estimate | None
+    mean_vs_first: Difference | None  # this variant − variant 1 (Welch)
+    prefer_not_vs_first: Difference | None
+
+
+def promise_variants(
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int
+) -> list[VariantResult]:
+    """Region level only: the variants are a randomised experiment, not a breakdown."""
+    if scope.municipality_id is not None or not questionnaire.promises:
+        return []
+    reversed_ids = {neg for _, neg in questionnaire.balanced_pairs()}
+    likert = [i for i in likert_items(questionnaire) if i not in reversed_ids]
+    items = [q.id for q in questionnaire.questions()]
+    cells = {key: variant_cell(c)
+             for key, c in queries.variant_counts(session, scope, items, likert).items()}
+    first = cells.get((1,))
+    found = []
+    for number in range(1, len(questionnaire.promises) + 1):
+        cell = cells.get((number,))
+        if cell is None or cell.prefer_not_share.n < max(k, 2):
+            found.append(VariantResult(number, 0, None, None, None, None))
+            continue
+        ok_mean = cell.likert_mean.n >= max(k, 2)
+        compare = number > 1 and first is not None and first.prefer_not_share.n >= max(k, 2)
+        found.append(VariantResult(
+            number,
+            cell.prefer_not_share.n,
+            mean_interval(cell.prefer_not_share),
+            mean_interval(cell.likert_mean) if ok_mean else None,
+            welch_difference(cell.likert_mean, first.likert_mean)  # type: ignore[union-attr]
+            if compare and ok_mean and first.likert_mean.n >= max(k, 2) else None,  # type: ignore[union-attr]
+            welch_difference(cell.prefer_not_share, first.prefer_not_share)  # type: ignore[union-attr]
+            if compare else None,
+        ))
+    return found
+
+
+# -- everything for one results page ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BiasPublication:
+    """The bias section of a results page: what app/templates/reports/_bias.html renders."""
+
+    k: int
+    labels: dict[str, str]  # item id -> question text in the page language
+    channels: list[ChannelItem]
+    acquiescence: list[AcquiescenceCell]
+    crosswise: list[CrosswiseResult]
+    variants: list[VariantResult]
+
+
+def bias_publication(
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str
+) -> BiasPublication:
+    """All bias indicators of one lattice position, with the k rules applied."""
+    labels = {q.id: q.text.get(language) or q.text["sv"] for q in questionnaire.questions()}
+    sensitive = [q.id for q in questionnaire.crosswise_items() if q.control_of is None]
+    return BiasPublication(
+        k=k,
+        labels=labels,
+        channels=channel_comparison(session, scope, questionnaire, k=k).get((), []),
+        acquiescence=acquiescence(session, scope, questionnaire, k=k, by=("language",)),
+        crosswise=[crosswise_result(session, scope, questionnaire, item, k=k)
+                   for item in sensitive],
+        variants=promise_variants(session, scope, questionnaire, k=k),
+    )

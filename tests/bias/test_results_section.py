@@ -1,0 +1,71 @@
+"""The bias section that results pages include (app/templates/reports/_bias.html), rendered
+from real stored answers, and the methods page it links to."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from app.bias.report import bias_publication
+from app.questionnaires.loader import Registry
+from app.reports.queries import Scope
+from app.settings import ROOT
+from tests.bias.simulate import QUESTIONNAIRE, VERSION, Store
+
+REGION = Scope(QUESTIONNAIRE, VERSION)
+
+
+@pytest.fixture
+def battery():
+    return Registry.from_directory(ROOT / "questionnaires").get(QUESTIONNAIRE, VERSION)
+
+
+def render(client, publication) -> str:
+    env = client.app.state.templates.env
+    return str(env.get_template("reports/_bias.html").module.bias_section(publication))
+
+
+class TestBiasSection:
+    def test_renders_every_indicator_with_k_rules(self, client, engine, battery):
+        store = Store(engine)
+        rows = []
+        for i in range(240):
+            staff = i < 20
+            rows.append(store.row("2026-10", {
+                "course_useful": ["5" if staff else str(2 + i % 3)],
+                "course_waste": ["2"],
+                "felt_pressure": ["same" if i % 3 else "different"],
+                "felt_pressure_ctl": ["same"],
+            }, channel="staff_group" if staff else "peer_ambassador", variant=1 + i % 2,
+                language="ar" if i < 3 else "sv", arms={"felt_pressure": "crosswise"}))
+        store.bulk(rows)
+        with Session(engine) as session:
+            pub = bias_publication(session, REGION, battery, k=5, language="en")
+        html = render(client, pub)
+        assert "The course was useful to me." in html
+        assert "a sign of dependency bias" in html  # staff all 5s vs peer 2–4
+        assert "fewer than 5" in html  # the 3 Arabic-language respondents
+        assert "Estimated share (crosswise question)" in html
+        assert "Control question (true share 0)" in html
+        assert 'href="/methods"' in html
+        assert html.count("<table>") == 3
+
+    def test_municipal_crosswise_below_200_says_why_it_is_hidden(self, client, engine, battery):
+        store = Store(engine)
+        m, _ = store.ids()
+        store.bulk([store.row("2026-10", {"felt_pressure": ["same"]}) for _ in range(50)])
+        with Session(engine) as session:
+            pub = bias_publication(session, Scope(QUESTIONNAIRE, VERSION, municipality_id=m),
+                                   battery, k=5, language="sv")
+        html = render(client, pub)
+        assert "at least 200 answers" in html
+        assert "Estimated share" not in html
+        assert pub.variants == []  # promise variants only at region level
+
+
+class TestMethodsPage:
+    def test_serves_the_methods_in_swedish_and_english(self, client):
+        page = client.get("/methods")
+        assert page.status_code == 200
+        assert "## English" in page.text and "## Svenska" in page.text
+        assert "π̂ = (λ̂ + p − 1)/(2p − 1)" in page.text
