@@ -81,7 +81,7 @@ class TestPlainLanguageNote:
         with Session(engine) as session:
             row = item_row(channel_comparison(session, REGION, battery, k=5), ())
         assert row.staff_more_positive
-        assert "sign of dependency bias" in row.note
+        assert "sign of dependency bias" in row.note or "tecken på beroendebias" in row.note
 
     def test_no_note_when_the_channels_agree(self, engine, battery):
         store = Store(engine)
