@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = 'ef65ab0eb43d'
 down_revision: str | None = 'e337eba97d30'
 branch_labels: str | Sequence[str] | None = None

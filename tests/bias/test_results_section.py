@@ -21,6 +21,8 @@ def battery():
 
 
 def render(client, publication) -> str:
+    """The section in English (the staff default when no language is chosen)."""
+    client.app.state.i18n.activate_staff("en")
     env = client.app.state.templates.env
     return str(env.get_template("reports/_bias.html").module.bias_section(publication))
 
