@@ -43,7 +43,11 @@ def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     line = node.start_mark.line + 1 if node is not None else None
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == key), None)
+            found = next((v for k, v in node.value if k.value == key), None)
+            if found is None:
+                # Discriminated unions add the tag ('likert', …) to the location: skip it.
+                continue
+            node = found
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
             node = node.value[key] if key < len(node.value) else None
         else:
