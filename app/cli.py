@@ -376,6 +376,11 @@ def import_xlsx(xlsx: Path, into: Path | None, status: str, dry_run: bool) -> No
                                      status=status, write=not dry_run)
     except ImportError_ as exc:
         raise click.ClickException(str(exc)) from exc
+    _print_import_report(report)
+
+
+def _print_import_report(report) -> None:  # type: ignore[no-untyped-def]
+    """Every text an import changed; exit 1 if some could not be taken."""
     for line in report.lines():
         click.echo(line)
     if report.problems:
@@ -417,10 +422,7 @@ def import_json(json_file: Path, into: Path, status: str, dry_run: bool) -> None
                              status=status, write=not dry_run, problems=problems)
     except ImportError_ as exc:
         raise click.ClickException(str(exc)) from exc
-    for line in report.lines():
-        click.echo(line)
-    if report.problems:
-        sys.exit(1)
+    _print_import_report(report)
 
 
 @questionnaire.command("import-xlsform")
