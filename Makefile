@@ -22,8 +22,10 @@ install: $(STAMP)  ## create .venv and install the project with its test tools
 migrate: install  ## migrate the database (SQLite in var/ by default)
 	$(BIN)/lyssna migrate
 
-demo: migrate  ## seed the demo region and 3,000 demo responses (closed past months)
-	$(BIN)/lyssna demo --responses 3000
+# 20,000: with 3,000 spread over 13 municipalities, 12 languages and 5 channels, suppression
+# hid nearly every regional figure, so a new user saw only "fewer than 5" (issue 5 notes).
+demo: migrate  ## seed the demo region and 20,000 demo responses (closed past months)
+	$(BIN)/lyssna demo --responses 20000
 
 run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
 	@$(BIN)/python -m app.devhelp
