@@ -609,7 +609,7 @@ def export_results(intervention: str, by: str | None, period: str | None, versio
         with Session(_engine()) as session:
             pub = publication(session, registry=Registry.from_directory(
                 settings.questionnaire_dir), query=parse_query(params), viewer=REGION_VIEWER,
-                k=settings.min_group_size)
+                k=settings.min_group_size, with_bias=True)
     except LatticeError as exc:
         raise click.ClickException(exc.message) from exc
     data = export.render(pub, fmt)

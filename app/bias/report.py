@@ -276,6 +276,68 @@ class BiasPublication:
     crosswise: list[CrosswiseResult]
     variants: list[VariantResult]
 
+    def rows(self) -> list[dict[str, object]]:
+        """The same numbers in the exports' tidy long form (breakdown `bias_*`): an estimate's
+        value is in `share`, its 95 % interval in `ci_low`/`ci_high`, its sample size in
+        `base`. A suppressed estimate has no numbers and suppressed=true, as on the page."""
+        out: list[dict[str, object]] = []
+
+        def add(breakdown: str, group: str, question: str, option: str,
+                estimate: Estimate | Difference | CrosswiseEstimate | None,
+                base: int | None = None, digits: int = 4) -> None:
+            shown = estimate is not None
+            out.append({
+                "breakdown": breakdown, "group": group, "question_id": question,
+                "option": option, "count": None,
+                "share": round(estimate.value, digits) if shown else None,  # type: ignore[union-attr]
+                "ci_low": round(estimate.low, digits) if shown else None,  # type: ignore[union-attr]
+                "ci_high": round(estimate.high, digits) if shown else None,  # type: ignore[union-attr]
+                "base": base if shown else None, "suppressed": not shown})
+
+        for row in self.channels:
+            for group, est, rates in (("staff", row.staff, row.staff_rates),
+                                      ("peer", row.peer, row.peer_rates)):
+                add("bias_channel", group, row.item, "mean", est, est.n if est else None, 2)
+                pna = rates[0] if rates and row.staff_rates and row.peer_rates else None
+                add("bias_channel", group, row.item, "prefer_not_rate", pna,
+                    pna.n if pna else None)
+            add("bias_channel", "staff_minus_peer", row.item, "mean_difference",
+                row.difference, None, 2)
+        for cell in self.acquiescence:
+            group = str(cell.key[0]) if cell.key else "all"
+            add("bias_acquiescence", group, "", "acquiescence_index", cell.acquiescence,
+                cell.n, 2)
+            add("bias_acquiescence", group, "", "balanced_score", cell.balanced, cell.n, 2)
+        for result in self.crosswise:
+            shown = result.estimate is not None
+            add("bias_crosswise", "crosswise", result.item, "prevalence", result.estimate,
+                result.n)
+            if shown:
+                assert result.estimate is not None
+                out.append({"breakdown": "bias_crosswise", "group": "crosswise",
+                            "question_id": result.item, "option": "effective_n",
+                            "count": round(result.estimate.n_eff), "share": None,
+                            "ci_low": None, "ci_high": None, "base": result.n,
+                            "suppressed": False})
+                add("bias_crosswise", "control", result.item, "prevalence", result.control,
+                    result.control.n if result.control else None)
+                add("bias_crosswise", "direct", result.item, "yes_share", result.direct,
+                    result.direct.n if result.direct else None)
+                add("bias_crosswise", "crosswise_minus_direct", result.item, "difference",
+                    result.difference)
+        for variant in self.variants:
+            group = f"variant_{variant.variant}"
+            shown = variant.prefer_not_share is not None
+            add("bias_promise", group, "", "prefer_not_share", variant.prefer_not_share,
+                variant.n)
+            add("bias_promise", group, "", "likert_mean",
+                variant.likert_mean if shown else None, variant.n, 2)
+            add("bias_promise", group, "", "mean_vs_first",
+                variant.mean_vs_first if shown else None, None, 2)
+            add("bias_promise", group, "", "prefer_not_vs_first",
+                variant.prefer_not_vs_first if shown else None)
+        return out
+
 
 def bias_publication(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -70,7 +70,11 @@ ApiViewer = Annotated[Viewer | None, Depends(api_viewer)]
 
 
 class ResultRow(BaseModel):
-    breakdown: str
+    breakdown: str = Field(description=(
+        "none, municipality, language, channel, period or intervention; rows of the "
+        "dependency-bias indicators have bias_channel, bias_acquiescence, bias_crosswise or "
+        "bias_promise, with the estimate in `share` and its 95 % interval in "
+        "`ci_low`/`ci_high` (docs/methods.md)"))
     group: str
     period: str
     intervention: str
@@ -148,7 +152,8 @@ def results(
                              *request.query_params.multi_items()])
         state = request.app.state
         pub = publication(session, registry=state.registry, query=query, viewer=viewer,
-                          k=state.settings.min_group_size, cache=state.results_cache)
+                          k=state.settings.min_group_size, cache=state.results_cache,
+                          with_bias=True)
     except LatticeError as exc:
         return JSONResponse({"detail": exc.message}, status_code=exc.status_code)
     return export.as_dict(pub)

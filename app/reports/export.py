@@ -1,5 +1,6 @@
-"""Downloads of a Publication: CSV (tidy long form), XLSX (a sheet per question + codebook) and
-JSON. All three write `Publication.rows()`, so they carry exactly the same numbers."""
+"""Downloads of a Publication: CSV (tidy long form), XLSX (a sheet per question, a bias sheet
+and a codebook) and JSON. All three write `Publication.rows()`, so they carry exactly the same
+numbers, the dependency-bias indicators included (breakdown `bias_*`, docs/methods.md)."""
 
 from __future__ import annotations
 
@@ -62,10 +63,11 @@ def to_xlsx(pub: Publication) -> bytes:
                                   f"{pub.period}",
                          "created": datetime(int(pub.period[:4]), 1, 1)})
     bold = book.add_format({"bold": True})
-    rows = pub.rows()
+    everything = pub.rows()
+    rows = [r for r in everything if not str(r["breakdown"]).startswith("bias_")]
     overview = book.add_worksheet("responses")
     _sheet(overview, bold, [r for r in rows if r["question_id"] == ""])
-    used = {"responses", "codebook"}
+    used = {"responses", "codebook", "bias"}
     for q in pub.questionnaire.questions():
         if isinstance(q, FreeText):
             continue
@@ -74,6 +76,8 @@ def to_xlsx(pub: Publication) -> bytes:
             name = name[:28] + f"_{len(used)}"
         used.add(name)
         _sheet(book.add_worksheet(name), bold, [r for r in rows if r["question_id"] == q.id])
+    if pub.bias is not None:
+        _sheet(book.add_worksheet("bias"), bold, [r for r in everything if r not in rows])
     code = book.add_worksheet("codebook")
     header = ["question_id", "type", "text", "option", "option_text", "questionnaire",
               "version"]

@@ -9,18 +9,14 @@ from sqlalchemy import select
 from app.auth import audit, csrf
 from app.auth.dependencies import Forbidden, staff_language
 from app.auth.web import render_staff
-from app.bias.report import BiasPublication, bias_publication
 from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
-from app.issuance.service import find_municipality
 from app.models import ApiToken, Intervention, StaffUser
 from app.questionnaires.schema import SOURCE_LANGUAGE, Likert
 from app.reports import charts, export, periods
 from app.reports.api import create_token, now, revoke_token
 from app.reports.lattice import LatticeError, parse_query
-from app.reports.periods import months_of
-from app.reports.queries import Scope
-from app.reports.service import Publication, Viewer, option_codes, publication
+from app.reports.service import Publication, option_codes, publication
 from app.reports.viewer import ResultsUser, ViewerDep
 from app.storage.session import SessionDep
 
@@ -35,7 +31,8 @@ def _publication(request: Request, session: SessionDep, viewer: ViewerDep,
     query = parse_query([("intervention", intervention), *params])
     state = request.app.state
     return publication(session, registry=state.registry, query=query, viewer=viewer,
-                       k=state.settings.min_group_size, cache=state.results_cache)
+                       k=state.settings.min_group_size, cache=state.results_cache,
+                       with_bias=True)
 
 
 def _refused(request: Request, exc: LatticeError) -> Response:
@@ -95,27 +92,8 @@ def page(request: Request, session: SessionDep, viewer: ViewerDep,
     return render_staff(request, "reports/page.html", {
         "pub": pub, "items": _items(pub), "query_string": request.url.query,
         "pct": _pct, "num": _num, "period_choices": period_choices(pub.closed),
-        "bias": _bias(request, session, viewer, pub),
+        "bias": pub.bias,
     })
-
-
-def _bias(request: Request, session: SessionDep, viewer: Viewer, pub: Publication
-          ) -> BiasPublication | None:
-    """The bias section (issue 6) for the page's closed months and area; shown to viewers who
-    see that area directly (a municipal analyst never gets region-level bias numbers, so the
-    cross-authorisation rule is not bypassed)."""
-    area = pub.query.area
-    municipality = None
-    if area != "region":
-        municipality = find_municipality(session, area).id
-        if not viewer.sees(municipality):  # type: ignore[arg-type]
-            return None
-    elif not viewer.is_region:
-        return None
-    scope = Scope(pub.questionnaire.id, pub.questionnaire.version, municipality_id=municipality,
-                  intervention_id=pub.intervention.id, periods=tuple(months_of(pub.period)))
-    return bias_publication(session, scope, pub.questionnaire, k=pub.k,
-                            language=current_language().code)
 
 
 @router.get("/{intervention}/download", name="results_download")

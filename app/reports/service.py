@@ -13,7 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.bias.report import BiasPublication, bias_publication
 from app.errors import LyssnaError
+from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
 from app.models import Intervention, Municipality
 from app.questionnaires.loader import Registry
@@ -33,6 +35,7 @@ from app.questionnaires.schema import (
 )
 from app.reports import periods, queries
 from app.reports.lattice import LatticeError, Query
+from app.reports.queries import Scope
 from app.reports.statistics import mean_ci, wilson
 from app.reports.suppression import REGION, Node, Relation, plan, suppress, suppress_item
 
@@ -108,6 +111,7 @@ class Publication:
     k: int
     demo: bool
     closed: list[str]
+    bias: BiasPublication | None = None  # the dependency-bias indicators (issue 6), if asked
 
     def rows(self) -> list[dict[str, object]]:
         """Tidy long form, one row per group x question x option: the content of every
@@ -144,6 +148,9 @@ class Publication:
                                 "share": _r(t[0]) if t else None,
                                 "ci_low": _r(t[1]) if t else None,
                                 "ci_high": _r(t[2]) if t else None})
+        if self.bias is not None:
+            out += [{**row, "period": self.period, "intervention": self.intervention.slug}
+                    for row in self.bias.rows()]
         return out
 
 
@@ -286,8 +293,9 @@ def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
 # -- the gate --------------------------------------------------------------------------------
 
 def publication(session: Session, *, registry: Registry, query: Query, viewer: Viewer, k: int,
-                cache: dict | None = None) -> Publication:
-    """Every published number for one lattice query, as this viewer may see it."""
+                cache: dict | None = None, with_bias: bool = False) -> Publication:
+    """Every published number for one lattice query, as this viewer may see it; with
+    `with_bias`, also the dependency-bias indicators of its area and period."""
     interventions = {i.slug: i for i in session.execute(select(Intervention)).scalars()}
     intervention = interventions.get(query.intervention)
     if intervention is None:
@@ -325,9 +333,18 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
                           period=period, area=area, by=query.by, viewer=viewer, k=k,
                           watermark=watermark, municipalities=municipalities, cache=cache)
     demo = any(closed.get(m, False) for m in periods.months_of(period))
+    bias = None
+    # A municipal analyst never gets region-level bias numbers: they are not suppressed
+    # jointly with the municipality's own, so "region minus own" could be derived.
+    if with_bias and (area != REGION or viewer.is_region):
+        scope = Scope(questionnaire.id, questionnaire.version,
+                      municipality_id=None if area == REGION else area,
+                      intervention_id=intervention.id, periods=tuple(periods.months_of(period)))
+        bias = bias_publication(session, scope, questionnaire, k=k,
+                                language=current_language().code)
     return Publication(query=query, questionnaire=questionnaire, intervention=intervention,
                        period=period, breakdown=query.by or "none", groups=groups, k=k,
-                       demo=demo, closed=sorted(closed))
+                       demo=demo, closed=sorted(closed), bias=bias)
 
 
 def _default_period(watermark: str | None) -> str | None:

@@ -6,22 +6,10 @@ import csv
 import io
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.settings import get_settings
 from tests.reports.helpers import Cell, close, seed
-
-
-@pytest.fixture
-def cli_env(monkeypatch, settings):
-    monkeypatch.setenv("LYSSNA_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("LYSSNA_SECRET_KEY", settings.secret_key)
-    monkeypatch.setenv("LYSSNA_VAR_DIR", str(settings.var_dir))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 class TestExport:

@@ -3,8 +3,6 @@ clear, translated message and 400/422, on the page, the downloads and the API.""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.reports.helpers import Cell, close, seed
@@ -34,10 +32,6 @@ def closed_month(engine):
     close(engine, "2026-01")
 
 
-@pytest.fixture
-def token(client):
-    page = Staff(client).post("/results/api-tokens", {"name": "bi"}, form_url="/results/api-tokens")
-    return re.search(r"<code>(lys_[^<]+)</code>", page.text).group(1)
 
 
 class TestRefused:
