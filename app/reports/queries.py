@@ -202,8 +202,10 @@ def insert_responses(session: Session, responses: list[dict[str, object]],
 # estimators.py compute every bias number from counts. Respondent-level pairing (balanced pairs,
 # per-respondent shares) happens inside SQL with a self-join of `answer` on response_id and a
 # GROUP BY response_id sub-query: no respondent's answer pattern leaves the database.
-# TODO(results wiring): freeze these counts at month close like freeze_month does, so the bias
-# section reads only closed, frozen periods (R19).
+# They are read at request time, but only for closed months (the scope's periods): answers that
+# arrive after a close count in the next open month (service.first_open_period), so these counts
+# never change once published (tests/reports/test_periods.py fetches the downloads around new
+# answers and a flush). Freezing them into a table like `result_count` would make pages faster.
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
 BIAS_DIMENSIONS = ("municipality_id", "intervention_id", "channel", "language", "period",
