@@ -9,7 +9,7 @@ else computes a bias number.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -42,6 +42,13 @@ from app.reports.queries import Scope
 STAFF = (Channel.staff_group.value, Channel.staff_individual.value)
 PEER = (Channel.peer_ambassador.value,)
 MIN_CROSSWISE_N = 200  # ANONYMITY.md C.5: below this a crosswise estimate is mostly noise
+
+
+# Whether the results publish an item in one cell of the page's area and period:
+# shown(dim, dim value, item), dim "all", "language" or "channel". The bias section shows a
+# number only when the cells behind it are published there, so it can never be subtracted from
+# the results to recover a cell that secondary suppression hid (ANONYMITY.md B.2).
+Shown = Callable[[str, str, str], bool]
 
 
 def likert_items(questionnaire: Questionnaire) -> list[str]:
@@ -80,12 +87,13 @@ def _pooled(cells: dict[tuple, ItemCell], key: tuple, channels: Sequence[str], i
     return pooled
 
 
-def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k: int
-                     ) -> ChannelItem:
-    """The channel comparison of one item from its counts (pooled over staff channels)."""
+def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k: int,
+                     staff_shown: bool = True, peer_shown: bool = True) -> ChannelItem:
+    """The channel comparison of one item from its counts (pooled over staff channels).
+    `*_shown`: whether the results publish those channel cells of the item (see Shown)."""
     staff_m, peer_m = staff_cell.moments, peer_cell.moments
-    staff = mean_interval(staff_m) if staff_m.n >= max(k, 2) else None
-    peer = mean_interval(peer_m) if peer_m.n >= max(k, 2) else None
+    staff = mean_interval(staff_m) if staff_m.n >= max(k, 2) and staff_shown else None
+    peer = mean_interval(peer_m) if peer_m.n >= max(k, 2) and peer_shown else None
 
     def rates(cell: ItemCell) -> tuple[Estimate, Estimate]:
         return proportion(cell.prefer_not, cell.shown), proportion(cell.dont_know, cell.shown)
@@ -102,7 +110,7 @@ def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k:
 
 def channel_comparison(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
-    by: Sequence[str] = (),
+    by: Sequence[str] = (), shown: Shown | None = None,
 ) -> dict[tuple, list[ChannelItem]]:
     """Per breakdown cell and Likert item: staff mean, peer mean and staff − peer (Welch).
 
@@ -113,9 +121,14 @@ def channel_comparison(
     counts = queries.bias_value_counts(session, scope, items, by=(*by, "channel"))
     cells = {key: item_cell(c) for key, c in counts.items()}
     keys = sorted({key[: len(by)] for key in cells}, key=lambda t: tuple(map(str, t)))
+    def published(channels: Sequence[str], item: str) -> bool:
+        return shown is None or all(shown("channel", c, item) for c in channels)
+
     return {
         key: [compare_channels(item, _pooled(cells, key, STAFF, item),
-                               _pooled(cells, key, PEER, item), k=k) for item in items]
+                               _pooled(cells, key, PEER, item), k=k,
+                               staff_shown=published(STAFF, item),
+                               peer_shown=published(PEER, item)) for item in items]
         for key in keys
     }
 
@@ -134,19 +147,22 @@ class AcquiescenceCell:
 def acquiescence(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
     by: Sequence[str] = ("intervention_id", "language"),
-    pairs: Sequence[tuple[str, str]] | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None, shown: Shown | None = None,
 ) -> list[AcquiescenceCell]:
     pairs = list(pairs if pairs is not None else questionnaire.balanced_pairs())
+    if shown is not None and tuple(by) != ("language",):
+        raise ValueError("published cells are known for the language breakdown only")
     counts = queries.balanced_counts(session, scope, pairs, by)
     found = []
     for key in sorted(counts, key=lambda t: tuple(map(str, t))):
         cell = balanced_cell(counts[key])
         n = cell.acquiescence.n
-        shown = n >= max(k, 2)
+        ok = n >= max(k, 2) and (shown is None or all(
+            shown("language", str(key[0]), item) for pair in pairs for item in pair))
         found.append(AcquiescenceCell(
             key, n,
-            mean_interval(cell.acquiescence) if shown else None,
-            mean_interval(cell.balanced) if shown else None,
+            mean_interval(cell.acquiescence) if ok else None,
+            mean_interval(cell.balanced) if ok else None,
         ))
     return found
 
@@ -210,10 +226,16 @@ def crosswise_results(
 
 
 def crosswise_result(
-    session: Session, scope: Scope, questionnaire: Questionnaire, item_id: str, *, k: int
+    session: Session, scope: Scope, questionnaire: Questionnaire, item_id: str, *, k: int,
+    shown: Shown | None = None,
 ) -> CrosswiseResult:
     empty = CrosswiseResult(item_id, 0, 0, None, None, None, None)
-    return crosswise_results(session, scope, questionnaire, item_id, k=k).get((), empty)
+    found = crosswise_results(session, scope, questionnaire, item_id, k=k).get((), empty)
+    control = questionnaire.control_for(item_id)
+    if shown is not None and not (shown("all", "", item_id) and (
+            control is None or shown("all", "", control.id))):
+        return CrosswiseResult(item_id, found.n, found.prefer_not, None, None, None, None)
+    return found
 
 
 # -- promise variants (ANONYMITY.md C.2, R24) ------------------------------------------------
@@ -259,6 +281,12 @@ def promise_variants(
             welch_difference(cell.prefer_not_share, first.prefer_not_share)  # type: ignore[union-attr]
             if compare else None,
         ))
+    # The variants split the region's respondents: one hidden variant next to shown ones
+    # would be the total minus them, so then all are hidden.
+    if any(v.prefer_not_share is None and (number,) in cells
+           and cells[(number,)].prefer_not_share.n > 0
+           for number, v in enumerate(found, start=1)):
+        return [VariantResult(v.variant, 0, None, None, None, None) for v in found]
     return found
 
 
@@ -340,17 +368,21 @@ class BiasPublication:
 
 
 def bias_publication(
-    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str
+    session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str,
+    shown: Shown | None = None,
 ) -> BiasPublication:
-    """All bias indicators of one lattice position, with the k rules applied."""
+    """All bias indicators of one lattice position, with the k rules applied and, given
+    `shown`, only where the results publish the cells behind them."""
     labels = {q.id: q.text.get(language) or q.text["sv"] for q in questionnaire.questions()}
     sensitive = [q.id for q in questionnaire.crosswise_items() if q.control_of is None]
     return BiasPublication(
         k=k,
         labels=labels,
-        channels=channel_comparison(session, scope, questionnaire, k=k).get((), []),
-        acquiescence=acquiescence(session, scope, questionnaire, k=k, by=("language",)),
-        crosswise=[crosswise_result(session, scope, questionnaire, item, k=k)
+        channels=channel_comparison(session, scope, questionnaire, k=k,
+                                    shown=shown).get((), []),
+        acquiescence=acquiescence(session, scope, questionnaire, k=k, by=("language",),
+                                  shown=shown),
+        crosswise=[crosswise_result(session, scope, questionnaire, item, k=k, shown=shown)
                    for item in sensitive],
         variants=promise_variants(session, scope, questionnaire, k=k),
     )

@@ -340,8 +340,18 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
         scope = Scope(questionnaire.id, questionnaire.version,
                       municipality_id=None if area == REGION else area,
                       intervention_id=intervention.id, periods=tuple(periods.months_of(period)))
+        structure = _structure(session, questionnaire=questionnaire,
+                               intervention_id=intervention.id,  # type: ignore[arg-type]
+                               year=period[:4], watermark=watermark, viewer=viewer, k=k,
+                               cache=cache)
+
+        def shown(dim: str, value: str, item: str) -> bool:
+            node = (area, period, dim, value)
+            return node not in structure.hidden_n and \
+                node not in structure.hidden_items.get(item, set())
+
         bias = bias_publication(session, scope, questionnaire, k=k,
-                                language=current_language().code)
+                                language=current_language().code, shown=shown)
     return Publication(query=query, questionnaire=questionnaire, intervention=intervention,
                        period=period, breakdown=query.by or "none", groups=groups, k=k,
                        demo=demo, closed=sorted(closed), bias=bias)

@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
+from app.storage.flush import flush
+from tests.factories import Respondent, create_tokens
 from tests.reports.conftest import logged_in
 from tests.reports.helpers import Cell, close, seed
 
@@ -101,6 +103,44 @@ class TestChannelComparisonInExports:
         from_cli = _bias(json.loads(result.output)["rows"])
         from_page = _bias(json.loads(client.get(URL + "json").content)["rows"])
         assert from_cli == from_page == from_api and from_cli
+
+
+class TestFrozen:
+    def test_new_answers_and_a_flush_change_no_bias_number(self, engine, settings, client):
+        _seed(engine)
+        before = client.get(URL + "json").content
+        assert not _bias(json.loads(before)["rows"])[
+            ("bias_channel", "staff_minus_peer", "course_useful", "mean_difference")]["suppressed"]
+        _, tokens = create_tokens(engine, settings, 2)
+        for token in tokens:
+            assert Respondent(client).answer_all(token, {"course_useful": "1"}).status_code \
+                == 303
+        assert flush(engine, min_rows=1, current_period="2999-01", force=True) == 2
+        assert client.get(URL + "json").content == before
+
+
+class TestCoordinatedWithTheResults:
+    def test_a_channel_the_results_hide_is_not_published_by_the_bias_section(self, engine,
+                                                                              client):
+        """2 poster answers are hidden, so the results hide the smallest other channel too
+        (peer, 6 answers). If the bias section still showed the peer mean (6 >= k), then
+        total - staff - peer would give the 2 poster respondents' answers. (Poster and peer
+        answers share one code: a code only they chose would hide the total as well.)"""
+        seed(engine, [Cell(channel="staff_group", answers={"course_useful": [v]})
+                      for v in "554545445"]
+             + [Cell(channel="peer_ambassador", count=6, answers={"course_useful": ["3"]}),
+                Cell(channel="poster_self_service", count=2, answers={"course_useful": ["3"]})])
+        close(engine, "2026-01")
+        by_channel = json.loads(client.get(
+            "/results/so/download?period=2026-01&by=channel&format=json").content)["rows"]
+        mean = {r["group"]: r for r in by_channel
+                if r["question_id"] == "course_useful" and r["option"] == "mean"}
+        assert mean["poster_self_service"]["suppressed"] and mean["peer_ambassador"]["suppressed"]
+        assert not mean["total"]["suppressed"] and not mean["staff_group"]["suppressed"]
+        bias = _bias(json.loads(client.get(URL + "json").content)["rows"])
+        assert bias[("bias_channel", "peer", "course_useful", "mean")]["suppressed"]
+        assert bias[("bias_channel", "peer", "course_useful", "mean")]["share"] is None
+        assert not bias[("bias_channel", "staff", "course_useful", "mean")]["suppressed"]
 
 
 class TestMunicipalAnalyst:

@@ -3,8 +3,6 @@ early sends later answers to the next open month. Runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -30,10 +28,7 @@ def database_url(db_url: str) -> str:
 def published(engine):
     seed(engine, [Cell(count=14), Cell(municipality="motala", count=6),
                   Cell(municipality="ydre", count=2, language="en"),
-                  Cell(month="2026-02", count=9), Cell(month="2026-03", count=7),
-                  # staff and peer answers, so the downloads carry shown bias numbers too
-                  Cell(channel="staff_group", count=4, answers={"course_useful": ["5"]}),
-                  Cell(channel="staff_group", count=3, answers={"course_useful": ["3"]})])
+                  Cell(month="2026-02", count=9), Cell(month="2026-03", count=7)])
     close(engine, "2026-03")
 
 
@@ -50,9 +45,6 @@ class TestFrozen:
     def test_new_answers_and_flushes_change_nothing_published(self, engine, settings, client,
                                                               published):
         before = _fetch(client)
-        shown = [r for r in json.loads(before[-1])["rows"]
-                 if (r["question_id"], r["option"]) == ("course_useful", "mean_difference")]
-        assert shown and not shown[0]["suppressed"]  # a bias number is published too
         _, tokens = create_tokens(engine, settings, 2)
         for token in tokens:
             assert Respondent(client).answer_all(token, {"course_useful": "1"}).status_code \
