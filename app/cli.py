@@ -544,15 +544,19 @@ def flush(force: bool) -> None:
 
 @main.command()
 def purge() -> None:
-    """Destroy the plaintext tokens of batches whose download window has passed."""
+    """Destroy the plaintext tokens of batches whose download window has passed, and the
+    token rows of expired batches whose every period is published (counts are kept)."""
     from datetime import UTC, datetime
 
     from app.issuance.plaintext import purge_expired
+    from app.issuance.service import purge_spent_tokens
 
     with Session(_engine()) as session:
         removed = purge_expired(session, datetime.now(UTC))
+        spent = purge_spent_tokens(session, now=datetime.now(UTC))
         session.commit()
     click.echo(f"plaintext destroyed for {removed} batch(es)")
+    click.echo(f"token rows deleted for {spent} spent batch(es)")
 
 
 @main.group()

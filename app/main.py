@@ -160,20 +160,23 @@ async def _flush_periodically(app: FastAPI, settings: Settings) -> None:
         except Exception as exc:  # keep the loop alive; the next round retries
             log.error("flush failed: %s", type(exc).__name__)
         try:
-            await asyncio.to_thread(purge_plaintext, app.state.engine)
+            await asyncio.to_thread(run_purges, app.state.engine)
         except Exception as exc:
-            log.error("plaintext purge failed: %s", type(exc).__name__)
+            log.error("purge failed: %s", type(exc).__name__)
 
 
-def purge_plaintext(engine: Engine) -> int:
-    """Destroy batches' plaintext tokens once their download window is over (ANONYMITY R13)."""
+def run_purges(engine: Engine) -> int:
+    """Destroy batches' plaintext tokens once their download window is over, and the token rows
+    of batches whose every period is published (ANONYMITY R13)."""
     from datetime import UTC, datetime
 
     from sqlmodel import Session
 
     from app.issuance.plaintext import purge_expired
+    from app.issuance.service import purge_spent_tokens
 
     with Session(engine) as session:
         removed = purge_expired(session, datetime.now(UTC))
+        purge_spent_tokens(session, now=datetime.now(UTC))
         session.commit()
     return removed

@@ -219,6 +219,10 @@ def extend(request: Request, session: SessionDep, user: Issuer, batch_id: int,
     if not csrf.valid(request, csrf_token):
         return _detail_page(request, session, user, batch, status_code=400,
                             error=_(CSRF_MESSAGE))
+    if batch.tokens_purged_at is not None:
+        return _detail_page(request, session, user, batch, status_code=409, error=_(
+            "This batch has ended: its codes were deleted once its results were published. "
+            "Create a new batch instead."))
     try:
         new_date = date.fromisoformat(expires_on.strip())
         extend_batch(batch, expires_on=new_date, today=_today(request))

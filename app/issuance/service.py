@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlmodel import Session, select
 
 from app.issuance.plaintext import forget_tokens, store_tokens
 from app.issuance.tokens import new_token, token_hash
-from app.models import Batch, Channel, Intervention, Municipality, QuestionnaireVersion, Token
+from app.models import (
+    Batch,
+    Channel,
+    ClosedPeriod,
+    Intervention,
+    Municipality,
+    QuestionnaireVersion,
+    Token,
+)
 from app.models.token import TokenState
 
 MAX_BATCH = 5000
@@ -120,6 +128,11 @@ def batch_counts(session: Session, batch_ids: list[int]) -> dict[int, dict[str, 
     counts = {i: {"opened": 0, "answered": 0} for i in batch_ids}
     if not batch_ids:
         return counts
+    for batch_id, opened, answered in session.execute(
+        select(Batch.id, Batch.opened_count, Batch.answered_count)
+        .where(Batch.id.in_(batch_ids), Batch.tokens_purged_at.is_not(None))  # type: ignore[union-attr,attr-defined]
+    ):
+        counts[batch_id] = {"opened": opened or 0, "answered": answered or 0}
     rows = session.execute(
         select(Token.batch_id, Token.state, func.count())
         .where(Token.batch_id.in_(batch_ids))  # type: ignore[attr-defined]
@@ -133,10 +146,47 @@ def batch_counts(session: Session, batch_ids: list[int]) -> dict[int, dict[str, 
     return counts
 
 
+def purge_spent_tokens(session: Session, *, now: datetime) -> int:
+    """Delete the token rows of expired batches once every period they can feed is published
+    (ANONYMITY.md R13), keeping the final counts on the batch; returns the batches purged.
+
+    A token works until the end of its batch's last day; an answer then counts in the month it
+    was given, or the first open month after it. So once the latest closed month is at least
+    the expiry month *and* was closed after the expiry, every answer the batch could give is in
+    a closed, published month, and the rows (hash, state, batch) have nothing left to do.
+    """
+    latest = session.execute(
+        select(ClosedPeriod.period, ClosedPeriod.closed_at)
+        .order_by(ClosedPeriod.period.desc()).limit(1)  # type: ignore[attr-defined]
+    ).first()
+    if latest is None:
+        return 0
+    mark, closed_at = latest
+    if closed_at.tzinfo is None:
+        closed_at = closed_at.replace(tzinfo=UTC)
+    candidates = session.execute(
+        select(Batch).where(Batch.tokens_purged_at.is_(None),  # type: ignore[union-attr]
+                            Batch.expires_on < now.date())
+    ).scalars().all()
+    spent = [b for b in candidates if b.expires_on.strftime("%Y-%m") <= mark
+             and closed_at > datetime.combine(b.expires_on + timedelta(days=1), time(),
+                                               tzinfo=UTC)]
+    counts = batch_counts(session, [b.id for b in spent])  # type: ignore[misc]
+    for batch in spent:
+        batch.opened_count = counts[batch.id]["opened"]  # type: ignore[index]
+        batch.answered_count = counts[batch.id]["answered"]  # type: ignore[index]
+        batch.tokens_purged_at = now
+        session.add(batch)
+        session.execute(delete(Token).where(Token.batch_id == batch.id))  # type: ignore[arg-type]
+    return len(spent)
+
+
 def extend_batch(batch: Batch, *, expires_on: date, today: date) -> None:
     """A later last day; tokens already used or revoked stay as they are."""
     if batch.revoked:
         raise IssueError("a revoked batch cannot be extended")
+    if batch.tokens_purged_at is not None:
+        raise IssueError("the tokens of this batch were deleted after its results were published")
     if expires_on < today or expires_on <= batch.expires_on:
         raise IssueError("the new expiry date must be later than the current one")
     batch.expires_on = expires_on

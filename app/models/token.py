@@ -42,6 +42,11 @@ class Batch(SQLModel, table=True):
     # Staff-side metadata (ANONYMITY.md A.6): who issued it, and the invitation languages.
     created_by: int | None = Field(default=None, foreign_key="staff_user.id", index=True)
     languages: str = Field(default="", max_length=200)  # comma-separated language codes
+    # Once every period the batch can feed is published, its token rows are deleted (R13);
+    # the final opened/answered counts stay here.
+    tokens_purged_at: datetime | None = None
+    opened_count: int | None = None
+    answered_count: int | None = None
 
 
 class Token(SQLModel, table=True):

@@ -21,7 +21,7 @@ from app.issuance.plaintext import (
 from app.issuance.service import find_intervention, find_municipality, issue_batch, revoke_batch
 from app.issuance.tokens import grouped
 from app.keys import Keys
-from app.main import purge_plaintext
+from app.main import run_purges
 from app.models import Batch, BatchSecret, Token
 from tests.conftest import TEST_SECRET
 
@@ -155,7 +155,7 @@ class TestPurge:
     def test_the_app_periodic_task_purges_with_the_real_clock(self, engine):
         old, _ = issue(engine, now=datetime.now(UTC) - timedelta(hours=30))
         fresh, _ = issue(engine, now=datetime.now(UTC))
-        assert purge_plaintext(engine) == 1
+        assert run_purges(engine) == 1
         assert secret_rows(engine, old.id) == 0
         assert secret_rows(engine, fresh.id) == 1
 
