@@ -200,11 +200,14 @@ def batch_detail(request: Request, session: SessionDep, user: Issuer, batch_id: 
 
 @router.post("/{batch_id}/revoke")
 def revoke(request: Request, session: SessionDep, user: Issuer, batch_id: int,
-           csrf_token: CsrfField = "") -> Response:
+           csrf_token: CsrfField = "", confirm: Annotated[str, Form()] = "") -> Response:
+    """Revoking cannot be undone, so the first press only asks (no JavaScript needed)."""
     batch = visible_batch(session, user, batch_id)
     if not csrf.valid(request, csrf_token):
         return _detail_page(request, session, user, batch, status_code=400,
                             error=_(CSRF_MESSAGE))
+    if confirm != "yes":
+        return _detail_page(request, session, user, batch, confirm_revoke=True)
     if not batch.revoked:
         revoke_batch(session, batch)
         audit.record(session, user_id=user.id, action="batch_revoked",

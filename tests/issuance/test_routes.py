@@ -193,7 +193,13 @@ class TestRevokeAndExtend:
         with Session(engine) as session:
             batch_id = session.exec(select(Batch.id)).one()
         token = tokens_of(engine, settings, batch_id)[0]
-        response = ambassador.post(f"/staff/batches/{batch_id}/revoke",
+        asked = ambassador.post(f"/staff/batches/{batch_id}/revoke",
+                                form_url=f"/staff/batches/{batch_id}")
+        assert asked.status_code == 200 and "Revoke this batch?" in asked.text
+        assert "Codes not answered yet: 2." in asked.text
+        with other_client(settings) as phone:  # asking changed nothing
+            assert Respondent(phone).open(token).status_code == 303
+        response = ambassador.post(f"/staff/batches/{batch_id}/revoke", {"confirm": "yes"},
                                    form_url=f"/staff/batches/{batch_id}")
         assert response.status_code == 303
         with other_client(settings) as phone:
@@ -401,7 +407,7 @@ class TestOutputs:
         assert ambassador.get(f"/staff/batches/{batch_id}/screen/15").status_code == 404
 
     def test_outputs_are_gone_after_revocation(self, ambassador, batch_id):
-        ambassador.post(f"/staff/batches/{batch_id}/revoke",
+        ambassador.post(f"/staff/batches/{batch_id}/revoke", {"confirm": "yes"},
                         form_url=f"/staff/batches/{batch_id}")
         for output in ["sheet.pdf", "cards", "cards/1.png", "cards/1.svg", "screen/1"]:
             assert ambassador.get(f"/staff/batches/{batch_id}/{output}").status_code == 410
