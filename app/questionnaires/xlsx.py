@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font
 from app.i18n.locales import ALIASES, LANGUAGES
 from app.questionnaires.schema import (
     SOURCE_LANGUAGE,
+    Crosswise,
     FreeText,
     Likert,
     MultipleChoice,
@@ -80,7 +81,17 @@ def _question_type(q: Any) -> str:
         return "integer"
     if isinstance(q, FreeText):
         return "text"
+    if isinstance(q, Crosswise):  # same / different; its own texts are in the texts sheet
+        return "select_one crosswise"
     raise TypeError(type(q).__name__)
+
+
+def _in_xlsform_sheets(location: str) -> bool:
+    """Whether the survey, choices or settings sheet carries this text."""
+    parts = location.split(" ")
+    return (location in ("title", "description") or parts[0] in ("scale", "section")
+            or (parts[0] == "question" and (len(parts) == 2
+                                            or parts[2] in ("help", "unit", "option"))))
 
 
 def export_workbook(q: Questionnaire, out: Path, *, languages: list[str] | None = None) -> None:
@@ -144,7 +155,16 @@ def export_workbook(q: Questionnaire, out: Path, *, languages: list[str] | None 
         + [(q.title if col == "form_title" else (q.description or {})).get(c, "")
            for col in SETTINGS_TEXTS for c in langs]
     )
-    for sheet in (survey, choices, settings):
+    # Texts XLSForm has no column for (promise variants, crosswise wording): one row each,
+    # keyed by location as in the JSON export.
+    from app.questionnaires.languages import text_maps
+
+    extra = wb.create_sheet("texts")
+    extra.append(["location"] + [f"label::{language_header(c)}" for c in langs])
+    for where, text in text_maps(q):
+        if not _in_xlsform_sheets(where):
+            extra.append([where] + [text.get(c, "") for c in langs])
+    for sheet in (survey, choices, settings, extra):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for column in sheet.columns:
@@ -222,7 +242,7 @@ def read_translations(path: Path) -> tuple[str | None, dict[str, dict[str, str]]
     wb = load_workbook(path, read_only=True, data_only=True)
     texts: dict[str, dict[str, str]] = {}
     problems: list[str] = []
-    for sheet in ("survey", "choices", "settings"):
+    for sheet in ("survey", "choices", "settings", "texts"):
         rows = _sheet_rows(wb, sheet)
         if rows:
             for header in rows[0][1]:
@@ -257,6 +277,9 @@ def read_translations(path: Path) -> tuple[str | None, dict[str, dict[str, str]]
             continue
         else:
             texts[f"question {list_name} option {name}"] = _texts(cells, "label")
+    for _, cells in _sheet_rows(wb, "texts"):
+        if cells.get("location"):
+            texts[cells["location"]] = _texts(cells, "label")
     wb.close()
     return form_id, texts, problems
 

@@ -56,7 +56,7 @@ class TestExport:
     def test_writes_xlsform_style_sheets_with_a_column_per_language(self, tmp_path):
         _, out = export(FIXTURE, tmp_path)
         wb = load_workbook(out)
-        assert wb.sheetnames == ["survey", "choices", "settings"]
+        assert wb.sheetnames == ["survey", "choices", "settings", "texts"]
         survey = header(wb["survey"])
         assert survey[:2] == ["type", "name"]
         assert "label::Arabic (ar)" in survey and "hint::Dari (prs)" in survey
@@ -274,3 +274,39 @@ class TestJson:
                      str(copy))
         assert result.exit_code == 1
         assert "  problem: question nope: no such text in fixture.yaml" in result.output
+
+
+class TestEveryTextTravels:
+    """The spreadsheet carries every text of a questionnaire, including those XLSForm has no
+    column for (promise variants, crosswise wording), so translators see them all."""
+
+    V2 = ROOT / "questionnaires" / "regional-followup-v2.yaml"
+
+    def test_export_holds_every_location_in_every_language(self, tmp_path):
+        from app.questionnaires.xlsx import read_translations
+
+        copy, out = export(self.V2, tmp_path)
+        _form, texts, problems = read_translations(out)
+        assert not problems
+        expected = {where: dict(text) for where, text in text_maps(load_file(copy))}
+        found = {where: text for where, text in texts.items() if text}
+        assert found == expected
+        extra = [c.value for c in load_workbook(out)["texts"]["A"]][1:]
+        assert "promise short point 1" in extra and "question felt_pressure innocuous" in extra
+        assert not [where for where in extra if where.startswith("section ")]  # no duplicates
+
+    def test_a_promise_translation_comes_back_from_the_texts_sheet(self, tmp_path):
+        copy, out = export(self.V2, tmp_path)
+        wb = load_workbook(out)
+        sheet = wb["texts"]
+        row = next(c.row for c in sheet["A"] if c.value == "promise short point 1")
+        col = header(sheet).index("label::English (en)") + 1
+        sheet.cell(row=row, column=col, value="Nobody can see what you answer.")
+        wb.save(out)
+        result = run("questionnaire", "import-xlsx", str(out), "--into", str(copy))
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[0].startswith(f"{copy}: 1 text(s) changed in en")
+        q = load_file(copy)
+        assert dict(text_maps(q))["promise short point 1"]["en"] == \
+            "Nobody can see what you answer."
+        assert q.fingerprint() == load_file(self.V2).fingerprint()
