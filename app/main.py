@@ -91,11 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from app.questionnaires.routes import router as questionnaire_media_router
     from app.reports.api import install_openapi
     from app.reports.api import router as results_api_router
+    from app.reports.free_text import router as free_text_router
     from app.reports.routes import router as results_router
     from app.respondent.routes import router as respondent_router
 
     app.include_router(respondent_router)
     app.include_router(pages_router)
+    app.include_router(free_text_router)
     app.include_router(results_router)
     app.include_router(results_api_router)
     install_openapi(app)

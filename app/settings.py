@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     flush_min_rows: int = Field(default=10, ge=1)
     flush_check_seconds: float = Field(default=60.0, gt=0)
     min_group_size: int = Field(default=5, ge=5)
+    # Free-text answers are never shown or exported, unless this is on: then an admin may read
+    # and export, for the whole region, the texts of groups of at least free_text_min_group
+    # (ANONYMITY.md R20).
+    free_text_export: bool = False
+    free_text_min_group: int = Field(default=10, ge=10)
     period_grace_days: int = Field(default=7, ge=0)
     # Compute the suppressed results of the latest closed periods at startup and after each
     # close, in the background, so the first results page is served from the cache.

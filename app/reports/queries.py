@@ -176,6 +176,21 @@ def value_counts(session: Session, *, questionnaire_id: str, version: int,
     return list(session.connection().execute(query).all())
 
 
+def free_texts(session: Session, *, questionnaire_id: str, version: int, intervention_id: int,
+               months: Sequence[str], question: str) -> list[str]:
+    """The written answers to one free-text question: the texts alone, never an id or any
+    other field of the response (R20). The caller shuffles them."""
+    if not months:
+        return []
+    query = (select(Answer.value).join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
+             .where(Response.questionnaire_id == questionnaire_id,
+                    Response.questionnaire_version == version,
+                    Response.intervention_id == intervention_id,
+                    Response.period.in_(months),  # type: ignore[attr-defined]
+                    Answer.question == question, Answer.value.not_in(NON_SUBSTANTIVE)))  # type: ignore[attr-defined]
+    return [v for v in session.execute(query).scalars() if v.strip()]
+
+
 # -- writing synthetic data (demo) ------------------------------------------------------------
 
 def insert_responses(session: Session, responses: list[dict[str, object]],

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from app.auth import audit, csrf
-from app.auth.dependencies import Forbidden, staff_language
+from app.auth.dependencies import Forbidden, Role, holds, staff_language
 from app.auth.web import render_staff
 from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
@@ -83,16 +83,20 @@ def _tokens_page(request: Request, session: SessionDep, user: StaffUser,
 
 
 @router.get("/{intervention}", name="results_page")
-def page(request: Request, session: SessionDep, viewer: ViewerDep,
+def page(request: Request, session: SessionDep, viewer: ViewerDep, user: ResultsUser,
          intervention: str) -> Response:
     try:
         pub = _publication(request, session, viewer, intervention)
     except LatticeError as exc:
         return _refused(request, exc)
+    free_text = []  # links to the reviewed free-text export, for admins when it is on
+    if request.app.state.settings.free_text_export and holds(user, Role.admin):
+        free_text = [(q.id, _text(q.text)) for q in pub.questionnaire.questions()
+                     if q.type == "text"]
     return render_staff(request, "reports/page.html", {
         "pub": pub, "items": _items(pub), "query_string": request.url.query,
         "pct": _pct, "num": _num, "period_choices": period_choices(pub.closed),
-        "bias": pub.bias,
+        "bias": pub.bias, "free_text": free_text,
     })
 
 
