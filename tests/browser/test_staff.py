@@ -1,4 +1,5 @@
-"""Real Chromium at phone and laptop size: an ambassador logs in and creates a batch.
+"""Real Chromium at phone and laptop size: an ambassador logs in, creates a batch, prints it,
+shows it on screen and revokes it.
 
 Screenshots go to test-output/screenshots/. Skipped without Chromium unless
 LYSSNA_REQUIRE_BROWSER=1, where a missing browser fails the run.
@@ -126,4 +127,17 @@ def test_ambassador_logs_in_and_creates_a_batch(server, browser, engine, setting
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"batch list is {overflow}px wide at {width}px"
     page.screenshot(path=SHOTS / f"staff-batches-{size}.png", full_page=True)
+
+    # revoking asks first, then stops the codes
+    page.goto(f"{server}/staff/batches/{batch.id}")
+    page.get_by_role("button", name="Revoke the batch", exact=True).click()
+    page.wait_for_url(f"{server}/staff/batches/{batch.id}/revoke")
+    assert "Revoke this batch?" in page.locator("main").inner_text()
+    assert "Codes not answered yet: 12." in page.locator("main").inner_text()
+    page.screenshot(path=SHOTS / f"staff-revoke-confirm-{size}.png", full_page=True)
+    with Session(engine) as session:
+        assert not session.get(Batch, batch.id).revoked
+    page.get_by_role("button", name="Yes, revoke the batch").click()
+    page.wait_for_url(f"{server}/staff/batches/{batch.id}")
+    assert "Revoked" in page.locator("main").inner_text()
     context.close()
