@@ -336,7 +336,11 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
     bias = None
     # A municipal analyst never gets region-level bias numbers: they are not suppressed
     # jointly with the municipality's own, so "region minus own" could be derived.
-    if with_bias and (area != REGION or viewer.is_region):
+    bias_key = ("bias", questionnaire.key, intervention.id, area, period, watermark, viewer, k,
+                current_language().code)
+    if with_bias and cache is not None and bias_key in cache:
+        bias = cache[bias_key]  # closed months only: the same until the next close
+    elif with_bias and (area != REGION or viewer.is_region):
         scope = Scope(questionnaire.id, questionnaire.version,
                       municipality_id=None if area == REGION else area,
                       intervention_id=intervention.id, periods=tuple(periods.months_of(period)))
@@ -352,6 +356,8 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
 
         bias = bias_publication(session, scope, questionnaire, k=k,
                                 language=current_language().code, shown=shown)
+        if cache is not None:
+            cache[bias_key] = bias
     return Publication(query=query, questionnaire=questionnaire, intervention=intervention,
                        period=period, breakdown=query.by or "none", groups=groups, k=k,
                        demo=demo, closed=sorted(closed), bias=bias)
