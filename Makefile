@@ -34,11 +34,18 @@ run: demo  ## migrate, seed the demo region and serve on http://127.0.0.1:8000
 system-deps:  ## Debian packages for browser tests and QR decoding (root)
 	@scripts/install-system-deps
 
+# pytest-xdist: 2 worker processes (the suite is CPU-bound; the CI machine has 2 cores), each with
+# its own PostgreSQL database and SQLite template (tests/conftest.py). loadfile keeps a file's tests
+# on one worker, so module fixtures (a browser module's live server) are built once. (loadgroup
+# would not do: xdist 3.8 silently ignores xdist_group under pytest 9.2, pytest-xdist#1386.)
+# `make test PYTEST_XDIST="-n 0"` runs everything in this one process.
+PYTEST_XDIST ?= -n 2 --dist loadfile
+
 test: install system-deps  ## the whole suite, on SQLite and PostgreSQL, with real Chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_XDIST)
 
 test-fast: install  ## the suite without browser tests
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q $(PYTEST_XDIST) -m "not browser"
 
 lint: install  ## ruff
 	$(BIN)/ruff check app tests bench migrations

@@ -1,5 +1,6 @@
 """Test databases are built by the real migrations: SQLite from a migrated template file copied
-per test, PostgreSQL (127.0.0.1:5432) as one migrated database per run, emptied per test.
+per test, PostgreSQL (127.0.0.1:5432) as one migrated database per run (per pytest-xdist worker),
+emptied per test.
 
 Tests that take `db_url` run on both engines; the rest use SQLite. Without a reachable
 PostgreSQL server the PostgreSQL variants are skipped, unless LYSSNA_REQUIRE_POSTGRES=1 (CI),
@@ -44,6 +45,16 @@ def _pg_available() -> bool:
         return False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _var_dir_of_this_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Settings built from the environment (the CLI tests) keep their development secret key in
+    a var/ of this process, not in the checkout's var/, which the pytest-xdist workers would
+    share (and which is the developer's own)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LYSSNA_VAR_DIR", str(tmp_path_factory.mktemp("var")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "lyssna.db"
@@ -59,18 +70,24 @@ def pg_url() -> Iterator[str]:
         if os.environ.get("LYSSNA_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required but not reachable at {PG_ADMIN_URL}")
         pytest.skip("PostgreSQL not reachable")
-    name = f"lyssna_test_{secrets.token_hex(4)}"
+    # One database per process: under pytest-xdist every worker runs this fixture itself, so the
+    # worker id (gw0, gw1, ...) only makes a leftover database easy to attribute; the random part
+    # keeps concurrent runs on one server apart.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"lyssna_test_{worker}_{secrets.token_hex(4)}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
         # A throwaway database: commits need not wait for the disk (same semantics otherwise).
         conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        upgrade(url)
+        yield url
+    finally:  # also when the migration fails, so no run leaves its database behind
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @functools.cache

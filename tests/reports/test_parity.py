@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
@@ -58,8 +58,12 @@ def test_all_formats_publish_the_same_numbers(sqlite_template: Path, cheap_hashi
         flat = {name: {(g, q, o): v for (g, _p, q, o), v in published.items()}
                 for name, published in formats.items()}
         reference = flat.pop("json")
-        assert reference
         for name, published in flat.items():
             assert published == reference, name
+        # A view that publishes nothing (every cell under the threshold; about 1 draw in 40)
+        # agrees trivially: draw another, so the examples that count compare real numbers. If no
+        # draw published anything (say a reader lost every row), Hypothesis fails the test
+        # (its filter_too_much health check).
+        assume(reference)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
