@@ -24,11 +24,12 @@ from sqlalchemy import select
 from app.auth import audit, csrf
 from app.auth.dependencies import require_roles, staff_language
 from app.auth.roles import Role
+from app.auth.routes import CSRF_MESSAGE
 from app.auth.web import render_staff
 from app.i18n.templating import gettext as _
 from app.keys import derive
 from app.models import Intervention, StaffUser
-from app.questionnaires.schema import SOURCE_LANGUAGE, FreeText, Questionnaire
+from app.questionnaires.schema import SOURCE_LANGUAGE, FreeText
 from app.reports import periods, queries
 from app.storage.session import SessionDep
 
@@ -52,7 +53,7 @@ def _signer(request: Request) -> URLSafeTimedSerializer:
 
 
 def _texts(request: Request, session: SessionDep, intervention: str, period: str,
-           question: str) -> tuple[Questionnaire, FreeText, list[str] | None]:
+           question: str) -> tuple[FreeText, list[str] | None]:
     """The question and its texts in random order (None: fewer than the minimum group)."""
     settings = request.app.state.settings
     if not settings.free_text_export:
@@ -75,9 +76,9 @@ def _texts(request: Request, session: SessionDep, intervention: str, period: str
                                version=questionnaire.version, intervention_id=found.id,  # type: ignore[arg-type]
                                months=periods.months_of(period), question=question)
     if len(texts) < settings.free_text_min_group:
-        return questionnaire, item, None
+        return item, None
     secrets.SystemRandom().shuffle(texts)
-    return questionnaire, item, texts
+    return item, texts
 
 
 def _unavailable(request: Request, exc: Unavailable) -> Response:
@@ -89,7 +90,7 @@ def _unavailable(request: Request, exc: Unavailable) -> Response:
 def review(request: Request, session: SessionDep, admin: Admin, intervention: str,
            period: str = "", question: str = "") -> Response:
     try:
-        questionnaire, item, texts = _texts(request, session, intervention, period, question)
+        item, texts = _texts(request, session, intervention, period, question)
     except Unavailable as exc:
         return _unavailable(request, exc)
     shown = _signer(request).dumps([_fingerprint(t) for t in texts or []])
@@ -98,7 +99,6 @@ def review(request: Request, session: SessionDep, admin: Admin, intervention: st
         "question_text": item.text.get(SOURCE_LANGUAGE, item.id),
         "texts": texts, "shown": shown,
         "minimum": request.app.state.settings.free_text_min_group,
-        "version": questionnaire.version,
     })
 
 
@@ -109,10 +109,10 @@ def download(request: Request, session: SessionDep, admin: Admin, intervention: 
              keep: Annotated[list[str] | None, Form()] = None,
              csrf_token: Annotated[str, Form(alias=csrf.FIELD)] = "") -> Response:
     if not csrf.valid(request, csrf_token):
-        return _unavailable(request, Unavailable(_("The form expired. Please try again."), 400))
+        return _unavailable(request, Unavailable(_(CSRF_MESSAGE), 400))
     try:
         read = _signer(request).loads(shown, max_age=REVIEW_SECONDS)
-        _questionnaire, _item, texts = _texts(request, session, intervention, period, question)
+        _item, texts = _texts(request, session, intervention, period, question)
     except BadSignature:
         return _unavailable(request, Unavailable(_(
             "The review is too old or was changed. Open the texts again and review them."), 400))
