@@ -190,7 +190,8 @@ def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: l
                                           tuple((a, t, dim, v) for v in values)))
             if finer:
                 for d, v in slices:
-                    relations.append(Relation((a, t, d, v), tuple((a, f, d, v) for f in finer)))
+                    relations.append(Relation((a, t, d, v), tuple((a, f, d, v) for f in finer),
+                                              periodic=True))
         return nodes, relations
 
     stages = []
@@ -262,7 +263,8 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     hidden_n = suppress(n, stages, k)
     families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(codes[q.id].items())]
                 for q in questionnaire.questions() if not isinstance(q, FreeText)}
-    hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n)
+    hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,
+                                     hidden_responses=hidden_n)
                     for q, f in families.items()}
     return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
                      hidden_n, hidden_items, families)
@@ -283,7 +285,8 @@ def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
     hidden_n = suppress(region.n, stages, k, hidden=region.hidden_n, invisible=invisible)
     hidden_items = {
         q: suppress_item(region.families[q], stages, k,
-                         hidden=region.hidden_items[q] | hidden_n, invisible=invisible)
+                         hidden=region.hidden_items[q] | hidden_n, responses=region.n,
+                         hidden_responses=hidden_n, invisible=invisible)
         for q in region.hidden_items
     }
     return Structure(region.n, region.issued, region.bases, hidden_n, hidden_items,

@@ -18,7 +18,7 @@ the analyst sees is 0 or at least k (B.3.2).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 Node = tuple[int, str, str, str]  # (area, period, dim, dim value); area 0 = the region
@@ -30,6 +30,7 @@ class Relation:
     total: Node
     parts: tuple[Node, ...]
     geographic: bool = False
+    periodic: bool = False  # a quarter = the sum of its months (a year, of its quarters)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Stage:
     nodes: set[Node]  # the nodes this stage may hide (earlier stages' nodes are frozen)
     relations: list[Relation]
     by_node: dict[Node, list[Relation]]
+    finer: dict[Node, tuple[Node, ...]]  # a period node's parts, frozen by earlier stages
 
 
 def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
@@ -47,7 +49,8 @@ def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
         for relation in relations:
             for node in (relation.total, *relation.parts):
                 by_node[node].append(relation)
-        out.append(Stage(nodes - fixed, relations, dict(by_node)))
+        finer = {r.total: r.parts for r in relations if r.periodic}
+        out.append(Stage(nodes - fixed, relations, dict(by_node), finer))
         fixed |= nodes
     return out
 
@@ -61,10 +64,12 @@ def suppress(
     invisible: frozenset[Node] = frozenset(),
     primary: bool = True,
     changed: set[Node] | None = None,
+    zero_unsafe: Callable[[Node], bool] | None = None,
 ) -> set[Node]:
     """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell).
     Without `primary`, small values are not hidden for being small (an option count in a
-    visible item), only for what their relations would give away."""
+    visible item), only for what their relations would give away. With `zero_unsafe`, hidden
+    parts summing to 0 are not enough where it holds for one of them (see `suppress_item`)."""
     hidden_set = set(hidden) | set(invisible)
     if primary:
         hidden_set |= {node for node, value in values.items() if 0 < value < k}
@@ -72,16 +77,17 @@ def suppress(
         changed = None
     for stage in stages:
         _fixpoint(values, stage, k, hidden_set, invisible,
-                  None if changed is None else changed | (hidden_set - set(hidden)))
+                  None if changed is None else changed | (hidden_set - set(hidden)), zero_unsafe)
     return hidden_set - set(invisible)
 
 
 def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
-              invisible: frozenset[Node], changed: set[Node] | None) -> None:
+              invisible: frozenset[Node], changed: set[Node] | None,
+              zero_unsafe: Callable[[Node], bool] | None) -> None:
     """Repair relations until none gives a hidden number away. Only relations that touch a
     hidden node can be broken; with `changed`, only those touching a node hidden since this
     family was last settled."""
-    by_node, free = stage.by_node, stage.nodes
+    by_node = stage.by_node
     seen: set[Relation] = set()
     work = []
     # Sorted: set order varies between processes (string hashing), and the pattern must not
@@ -95,7 +101,7 @@ def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
     while work:
         relation = work.pop()
         queued.discard(relation)
-        node = _repair(values, relation, free, k, hidden, invisible)
+        node = _repair(values, relation, stage, k, hidden, invisible, zero_unsafe)
         if node is None:
             continue
         hidden.add(node)
@@ -108,18 +114,26 @@ def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
             work.append(relation)
 
 
-def _repair(values: dict[Node, int], relation: Relation, free: set[Node], k: int,
-            hidden: set[Node], invisible: frozenset[Node]) -> Node | None:
+def _repair(values: dict[Node, int], relation: Relation, stage: Stage, k: int,
+            hidden: set[Node], invisible: frozenset[Node],
+            zero_unsafe: Callable[[Node], bool] | None) -> Node | None:
     """The node to hide next so this relation no longer gives a hidden number away, if any."""
     total = relation.total
     if total in invisible:
         return None
     value = values.get
+
+    def can_hide(node: Node) -> bool:
+        # A quarter whose months are all published is their sum: hiding it protects nothing.
+        # (Hiding it anyway is how a quarter breakdown once gave away hidden numbers.)
+        return node in stage.nodes and (
+            node not in stage.finer or any(p in hidden for p in stage.finer[node]))
+
     hidden_parts = [p for p in relation.parts if p in hidden]
-    visible_parts = [p for p in relation.parts if p not in hidden and p in free
+    visible_parts = [p for p in relation.parts if p not in hidden and can_hide(p)
                      and value(p, 0) > 0]
     smallest = min(visible_parts, key=lambda p: (value(p, 0), p)) if visible_parts else None
-    total_free = total in free and total not in hidden
+    total_free = total not in hidden and can_hide(total)
     if total in hidden:
         # A hidden total next to visible parts only is their sum: hide a part too.
         if not hidden_parts and value(total, 0) > 0:
@@ -131,13 +145,16 @@ def _repair(values: dict[Node, int], relation: Relation, free: set[Node], k: int
         outside = sum(value(p, 0) for p in hidden_parts if p in invisible)
         own = [p for p in hidden_parts if p not in invisible and value(p, 0) > 0]
         remainder = outside + sum(value(p, 0) for p in own)
-        bad = 0 < remainder < k or (outside == 0 and len(own) == 1)
+        bad = 0 < remainder < k or (outside == 0 and len(own) == 1) or (
+            remainder == 0 and zero_unsafe is not None and any(map(zero_unsafe, hidden_parts)))
         if not bad:
             return None
         return total if total_free else smallest
     nonzero = [p for p in hidden_parts if value(p, 0) > 0]
     remainder = sum(value(p, 0) for p in nonzero)
-    if remainder == 0 or (remainder >= k and len(nonzero) > 1):
+    if remainder == 0 and (zero_unsafe is None or not any(map(zero_unsafe, hidden_parts))):
+        return None
+    if remainder >= k and len(nonzero) > 1:
         return None
     if smallest is not None:
         return smallest
@@ -145,11 +162,25 @@ def _repair(values: dict[Node, int], relation: Relation, free: set[Node], k: int
 
 
 def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, *,
-                  hidden: Iterable[Node], invisible: frozenset[Node] = frozenset()) -> set[Node]:
+                  hidden: Iterable[Node], responses: dict[Node, int],
+                  hidden_responses: set[Node],
+                  invisible: frozenset[Node] = frozenset()) -> set[Node]:
     """Joint suppression of one item: its base (first family, with the primary rule) and each
     answer code's count (the others), all hidden together, iterated until no family needs
     more. Protects distributions, means (score sums) and "prefer not to answer" counts, not
-    only the base."""
+    only the base.
+
+    One more family links the item to the published response counts: per cell, responses =
+    base + those without a substantive answer. Where the item is hidden but the cell's
+    responses are shown, a derivable 0 for "without a substantive answer" gives the base away
+    (a region cell where nobody declined makes every hidden municipality's base its response
+    count), so there hidden parts summing to 0 are not enough."""
+    base = families[0]
+    unanswered = {node: n - base.get(node, 0) for node, n in responses.items()}
+    families = [*families, unanswered]
+    zero_unsafe: list[Callable[[Node], bool] | None] = [None] * len(families)
+    zero_unsafe[-1] = lambda node: (base.get(node, 0) > 0 and node not in hidden_responses
+                                    and node not in invisible)
     hidden_set = set(hidden)
     settled: list[set[Node] | None] = [None] * len(families)  # hidden set at last settling
     while True:
@@ -160,7 +191,8 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
                 continue
             changed = None if last is None else hidden_set - last
             hidden_set |= suppress(values, stages, k, hidden=hidden_set, invisible=invisible,
-                                   primary=i == 0 and last is None, changed=changed)
+                                   primary=i == 0 and last is None, changed=changed,
+                                   zero_unsafe=zero_unsafe[i])
             settled[i] = set(hidden_set)
         if len(hidden_set) == before:
             return hidden_set

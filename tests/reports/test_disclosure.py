@@ -131,6 +131,51 @@ class TestCrossAuthorisation:
             assert seen[("region", "2026-01", "", "responses")] == 36
 
 
+class TestSecondaryPartners:
+    """Secondary suppression only counts when the hidden partner cannot be recomputed from
+    what is published elsewhere (both found by the LP attack, test_lp_attack.py)."""
+
+    def test_a_quarter_whose_months_are_all_published_is_not_a_partner(self):
+        from app.reports.suppression import Relation, plan, suppress
+
+        def node(area: int, period: str) -> tuple[int, str, str, str]:
+            return (area, period, "all", "")
+
+        months = {a: [node(a, "2026-01"), node(a, "2026-02")] for a in (1, 2, 3)}
+        quarter = {a: node(a, "2026-Q1") for a in (0, 1, 2, 3)}
+        values = {quarter[0]: 63, quarter[1]: 10, quarter[2]: 3, quarter[3]: 50,
+                  months[1][0]: 5, months[1][1]: 5, months[2][0]: 3, months[2][1]: 0,
+                  months[3][0]: 2, months[3][1]: 48}
+        stages = plan([
+            ({m for ms in months.values() for m in ms}, []),  # months settled before
+            (set(quarter.values()),
+             [Relation(quarter[0], (quarter[1], quarter[2], quarter[3]), geographic=True),
+              *(Relation(quarter[a], tuple(months[a]), periodic=True) for a in (1, 2, 3))]),
+        ])
+        hidden = suppress(values, stages, 5)
+        # Area 2's quarter (3) needs a partner. Area 1's quarter is smaller than area 3's
+        # but is the sum of two published months; area 3 has a hidden month.
+        assert quarter[2] in hidden and quarter[3] in hidden
+        assert quarter[1] not in hidden
+
+    def test_a_published_zero_does_not_give_away_a_hidden_base(self):
+        """Region: 30 responses, nobody declined. Two municipalities' item is hidden but their
+        response counts are shown: base = responses - 0 would give their bases away."""
+        from app.reports.suppression import Relation, plan, suppress_item
+
+        region, a, b, c = ((area, "2026-01", "all", "") for area in range(4))
+        stages = plan([({region, a, b, c}, [Relation(region, (a, b, c), geographic=True)])])
+        base = {region: 30, a: 10, b: 10, c: 10}
+        fours = dict(base)  # everyone answered 4
+        hidden = suppress_item([base, fours], stages, 5, hidden={b, c}, responses=dict(base),
+                               hidden_responses=set())
+        assert region in hidden
+        # Where the response counts are hidden too, the zero gives nothing away.
+        hidden = suppress_item([base, fours], stages, 5, hidden={b, c}, responses=dict(base),
+                               hidden_responses={b, c})
+        assert region not in hidden
+
+
 class TestFreeText:
     """R20: free text is never shown or exported."""
 
