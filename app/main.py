@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 raise RuntimeError(message)
             log.warning(message)
         registry = Registry.from_directory(settings.questionnaire_dir)
+        freeze_pending_bias_counts(engine, registry)
         clock = Clock(ZoneInfo(settings.timezone))
         keys = Keys.from_secret(settings.secret_key)
         app.state.engine = engine
@@ -130,6 +131,22 @@ def close_due_periods(app: FastAPI, settings: Settings) -> None:
         log.info("closed period %s", due)
         if settings.results_warm_cache:
             warm_results(app)
+
+
+def freeze_pending_bias_counts(engine: Engine, registry: Registry) -> None:
+    """Months closed before `bias_count` existed get their bias counts once, at start-up."""
+    from sqlmodel import Session
+
+    from app.reports.service import bias_pending, freeze_pending_bias
+
+    with Session(engine) as session:
+        if not bias_pending(session):  # the usual case: a read, no write lock
+            return
+    with Session(engine) as session:
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        months = freeze_pending_bias(session, registry=registry)
+        session.commit()
+    log.info("froze the bias counts of %d closed months", len(months))
 
 
 def warm_results(app: FastAPI) -> None:

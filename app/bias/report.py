@@ -37,7 +37,7 @@ from app.i18n.templating import gettext as _
 from app.models import Channel
 from app.questionnaires.schema import Crosswise, Likert, Questionnaire
 from app.reports import queries
-from app.reports.queries import Scope
+from app.reports.queries import BiasPlan, Scope
 
 STAFF = (Channel.staff_group.value, Channel.staff_individual.value)
 PEER = (Channel.peer_ambassador.value,)
@@ -53,6 +53,20 @@ Shown = Callable[[str, str, str], bool]
 
 def likert_items(questionnaire: Questionnaire) -> list[str]:
     return [q.id for q in questionnaire.questions() if isinstance(q, Likert)]
+
+
+def bias_plan(questionnaire: Questionnaire) -> BiasPlan:
+    """What to count when a month closes, so every indicator below can be computed later."""
+    reversed_ids = {neg for _, neg in questionnaire.balanced_pairs()}
+    likert = likert_items(questionnaire)
+    return BiasPlan(
+        likert=tuple(likert),
+        pairs=tuple(questionnaire.balanced_pairs()),
+        crosswise=tuple(q.id for q in questionnaire.crosswise_items()),
+        questions=tuple(q.id for q in questionnaire.questions()) if questionnaire.promises
+        else (),
+        scored=tuple(i for i in likert if i not in reversed_ids),
+    )
 
 
 # -- channel comparison (ANONYMITY.md C.1, R23) ----------------------------------------------
@@ -146,13 +160,12 @@ class AcquiescenceCell:
 
 def acquiescence(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
-    by: Sequence[str] = ("intervention_id", "language"),
-    pairs: Sequence[tuple[str, str]] | None = None, shown: Shown | None = None,
+    by: Sequence[str] = ("intervention_id", "language"), shown: Shown | None = None,
 ) -> list[AcquiescenceCell]:
-    pairs = list(pairs if pairs is not None else questionnaire.balanced_pairs())
+    pairs = questionnaire.balanced_pairs()
     if shown is not None and tuple(by) != ("language",):
         raise ValueError("published cells are known for the language breakdown only")
-    counts = queries.balanced_counts(session, scope, pairs, by)
+    counts = queries.balanced_counts(session, scope, by)
     found = []
     for key in sorted(counts, key=lambda t: tuple(map(str, t))):
         cell = balanced_cell(counts[key])
@@ -257,11 +270,7 @@ def promise_variants(
     """Region level only: the variants are a randomised experiment, not a breakdown."""
     if scope.municipality_id is not None or not questionnaire.promises:
         return []
-    reversed_ids = {neg for _, neg in questionnaire.balanced_pairs()}
-    likert = [i for i in likert_items(questionnaire) if i not in reversed_ids]
-    items = [q.id for q in questionnaire.questions()]
-    cells = {key: variant_cell(c)
-             for key, c in queries.variant_counts(session, scope, items, likert).items()}
+    cells = {key: variant_cell(c) for key, c in queries.variant_counts(session, scope).items()}
     first = cells.get((1,))
     found = []
     for number in range(1, len(questionnaire.promises) + 1):

@@ -15,7 +15,7 @@ from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
-from app.models.results import ApiToken, ClosedPeriod, ResultCount  # noqa: E402
+from app.models.results import ApiToken, BiasCount, ClosedPeriod, ResultCount  # noqa: E402
 from app.models.staff import (  # noqa: E402
     AuditEvent,
     LoginFailure,
@@ -46,6 +46,7 @@ __all__ = [
     "Response",
     "ResponseInbox",
     "ResultCount",
+    "BiasCount",
     "Token",
     "TokenState",
 ]

@@ -20,6 +20,7 @@ class ClosedPeriod(SQLModel, table=True):
     period: str = Field(sa_column=Column(String(7), primary_key=True))
     closed_at: datetime
     demo: bool = False
+    bias_frozen: bool = False  # its bias counts are in `bias_count` (older closes: not yet)
 
 
 class ResultCount(SQLModel, table=True):
@@ -43,6 +44,35 @@ class ResultCount(SQLModel, table=True):
     dim_value: str = Field(sa_column=Column(String(30), primary_key=True))
     question: str = Field(sa_column=Column(String(40), primary_key=True))
     value: str = Field(sa_column=Column(String(40), primary_key=True))
+    n: int
+
+
+class BiasCount(SQLModel, table=True):
+    """Frozen counts behind the dependency-bias indicators (app/bias/report.py), one row per
+    finest cell x kind x item x pattern. `kind` is 'value' (answer code of a Likert item),
+    'balanced' (a respondent's balanced-pair sums), 'crosswise' (arm and answer of a crosswise
+    item) or 'variant' (a respondent's promise-variant tallies); `pattern` is the counted key,
+    its parts joined by '|'. Respondent-level patterns are computed inside SQL when the month
+    closes; like `result_count`, these are counts only."""
+
+    __tablename__ = "bias_count"
+    __table_args__ = (
+        Index("ix_bias_count_lookup", "questionnaire_id", "questionnaire_version", "kind",
+              "period"),
+        {"sqlite_with_rowid": False},
+    )
+
+    period: str = Field(sa_column=Column(String(7), primary_key=True))
+    questionnaire_id: str = Field(sa_column=Column(String(60), primary_key=True))
+    questionnaire_version: int = Field(primary_key=True)
+    intervention_id: int = Field(primary_key=True)
+    municipality_id: int = Field(primary_key=True)
+    channel: str = Field(sa_column=Column(String(30), primary_key=True))
+    language: str = Field(sa_column=Column(String(12), primary_key=True))
+    promise_variant: int = Field(primary_key=True)
+    kind: str = Field(sa_column=Column(String(10), primary_key=True))
+    item: str = Field(sa_column=Column(String(40), primary_key=True))
+    pattern: str = Field(sa_column=Column(String(60), primary_key=True))
     n: int
 
 

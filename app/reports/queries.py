@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, cast, func, insert, literal, or_, select, text
+from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from sqlmodel import Session
 from app.models import (
     Answer,
     Batch,
+    BiasCount,
     ClosedPeriod,
     QuestionnaireVersion,
     Response,
@@ -211,20 +212,17 @@ def insert_responses(session: Session, responses: list[dict[str, object]],
 
 
 # -- bias toolkit (issue 6) -------------------------------------------------------------------
-# Live counts for the bias indicators (app/bias/report.py). Each function returns *counts* per
-# breakdown cell (answer code → respondents, or a respondent-level integer pattern →
-# respondents), the same shape as the frozen `result_count` rows, so app/bias/counts.py and
-# estimators.py compute every bias number from counts. Respondent-level pairing (balanced pairs,
-# per-respondent shares) happens inside SQL with a self-join of `answer` on response_id and a
-# GROUP BY response_id sub-query: no respondent's answer pattern leaves the database.
-# They are read at request time, but only for closed months (the scope's periods): answers that
-# arrive after a close count in the next open month (service.first_open_period), so these counts
-# never change once published (tests/reports/test_periods.py fetches the downloads around new
-# answers and a flush). Freezing them into a table like `result_count` would make pages faster.
+# Counts behind the bias indicators (app/bias/report.py), frozen into `bias_count` when a month
+# closes, like `result_count`: per finest cell (BIAS_DIMENSIONS) an answer code, or a
+# respondent-level integer pattern, and how many respondents have it. Respondent-level pairing
+# (balanced pairs, per-respondent tallies) happens inside SQL with a self-join of `answer` on
+# response_id and a GROUP BY response_id sub-query: no respondent's answer pattern leaves the
+# database. Pages read the frozen counts, so reading them costs the same at a million answers as
+# at a thousand, and a published month never changes.
 
 LIKERT_VALUES = ("1", "2", "3", "4", "5")
 BIAS_DIMENSIONS = ("municipality_id", "intervention_id", "channel", "language", "period",
-              "promise_variant", "questionnaire_version")
+                   "promise_variant", "questionnaire_version")
 
 
 @dataclass(frozen=True)
@@ -235,26 +233,37 @@ class Scope:
     questionnaire_version: int | None = None
     municipality_id: int | None = None  # None: the whole region
     intervention_id: int | None = None
-    periods: tuple[str, ...] | None = None
+    periods: tuple[str, ...] | None = None  # None: every frozen month
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        found = [Response.questionnaire_id == self.questionnaire_id]
+    def conditions(self, table: type = Response) -> list[ColumnElement[bool]]:
+        found = [table.questionnaire_id == self.questionnaire_id]
         if self.questionnaire_version is not None:
-            found.append(Response.questionnaire_version == self.questionnaire_version)
+            found.append(table.questionnaire_version == self.questionnaire_version)
         if self.municipality_id is not None:
-            found.append(Response.municipality_id == self.municipality_id)
+            found.append(table.municipality_id == self.municipality_id)
         if self.intervention_id is not None:
-            found.append(Response.intervention_id == self.intervention_id)
+            found.append(table.intervention_id == self.intervention_id)
         if self.periods is not None:
-            found.append(Response.period.in_(self.periods))  # type: ignore[attr-defined]
+            found.append(table.period.in_(self.periods))
         return found
 
 
-def _bias_dims(by: Sequence[str]) -> list[ColumnElement]:
+@dataclass(frozen=True)
+class BiasPlan:
+    """What one questionnaire version's bias indicators count (built by app/bias/report.py)."""
+
+    likert: tuple[str, ...]  # answer codes of these items, for the channel comparison
+    pairs: tuple[tuple[str, str], ...]  # balanced (reverse-keyed) pairs
+    crosswise: tuple[str, ...]  # crosswise items and their controls
+    questions: tuple[str, ...]  # every question, for the promise-variant tallies (if any)
+    scored: tuple[str, ...]  # Likert items that are not reverse-keyed twins
+
+
+def _dims(table: type, by: Sequence[str]) -> list[ColumnElement]:
     for name in by:
         if name not in BIAS_DIMENSIONS:
             raise ValueError(f"not a cell dimension: {name}")
-    return [getattr(Response, name) for name in by]
+    return [getattr(table, name) for name in by]
 
 
 def _likert_score(value: ColumnElement) -> ColumnElement:
@@ -262,39 +271,50 @@ def _likert_score(value: ColumnElement) -> ColumnElement:
     return case((value.in_(LIKERT_VALUES), cast(value, Integer)), else_=None)
 
 
-def _collect_counts(session: Session, query, width: int) -> dict[tuple, Counter]:  # type: ignore[no-untyped-def]
-    """Rows (key…, pattern…, n) → {key: Counter(pattern → n)}; `width` = number of key columns."""
-    found: dict[tuple, Counter] = {}
-    for row in session.execute(query):
-        key, pattern, n = tuple(row[:width]), tuple(row[width:-1]), row[-1]
-        found.setdefault(key, Counter())[pattern if len(pattern) > 1 else pattern[0]] += n
-    return found
+def freeze_bias(session: Session, *, periods: Sequence[str],
+                plans: dict[tuple[str, int], BiasPlan]) -> None:
+    """Count the bias patterns of some months into `bias_count` (replacing what was there)."""
+    if not periods:
+        return
+    session.execute(delete(BiasCount).where(BiasCount.period.in_(list(periods))))  # type: ignore[attr-defined]
+    dims = _dims(Response, BIAS_DIMENSIONS)
+    rows: list[dict[str, object]] = []
+
+    def add(query, qid: str, kind: str, item: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        for row in session.execute(query):
+            cell = dict(zip(BIAS_DIMENSIONS, row[:len(dims)], strict=True))
+            rest = row[len(dims):-1]
+            name = item if item is not None else rest[0]
+            pattern = rest if item is not None else rest[1:]
+            rows.append({**cell, "questionnaire_id": qid, "kind": kind, "item": name,
+                         "pattern": "|".join(map(str, pattern)), "n": row[-1]})
+
+    for (qid, version), plan in sorted(plans.items()):
+        where = Scope(qid, version, periods=tuple(periods)).conditions()
+        if plan.likert:
+            add(select(*dims, Answer.question, Answer.value, func.count())
+                .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
+                .where(Answer.question.in_(plan.likert), *where)  # type: ignore[attr-defined]
+                .group_by(*dims, Answer.question, Answer.value), qid, "value")
+        if plan.pairs:
+            add(_balanced_query(plan.pairs, dims, where), qid, "balanced", "")
+        for item in plan.crosswise:
+            drawn = Response.arms[item].as_string()  # type: ignore[index]
+            arm = case((drawn == "direct", "direct"), else_="crosswise")
+            add(select(*dims, arm, Answer.value, func.count())
+                .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
+                .where(Answer.question == item, *where)
+                .group_by(*dims, arm, Answer.value), qid, "crosswise", item)
+        if plan.questions:
+            add(_variant_query(plan.questions, plan.scored, dims, where), qid, "variant", "")
+    if rows:
+        session.execute(insert(BiasCount.__table__), rows)  # type: ignore[arg-type]
 
 
-def bias_value_counts(
-    session: Session, scope: Scope, items: Iterable[str], by: Sequence[str]
-) -> dict[tuple, Counter]:
-    """{(breakdown values…, item): Counter(answer code → respondents)}."""
-    dims = _bias_dims(by)
-    query = (
-        select(*dims, Answer.question, Answer.value, func.count())
-        .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
-        .where(Answer.question.in_(list(items)), *scope.conditions())  # type: ignore[attr-defined]
-        .group_by(*dims, Answer.question, Answer.value)
-    )
-    return _collect_counts(session, query, len(dims) + 1)
-
-
-def balanced_counts(
-    session: Session, scope: Scope, pairs: Sequence[tuple[str, str]], by: Sequence[str]
-) -> dict[tuple, Counter]:
-    """{breakdown: Counter((Σ(x + y), Σ(x + 6 − y), pairs) → respondents)}.
-
-    Sums run over the respondent's balanced pairs with a substantive answer to both twins;
-    respondents with no such pair are not counted.
-    """
-    if not pairs:
-        return {}
+def _balanced_query(pairs: Sequence[tuple[str, str]], dims: list[ColumnElement],
+                    where: list[ColumnElement[bool]]):  # type: ignore[no-untyped-def]
+    """Per cell: (Σ(x + y), Σ(x + 6 − y), pairs) → respondents, over each respondent's balanced
+    pairs with a substantive answer to both twins (respondents with no such pair: none)."""
     x, y = aliased(Answer), aliased(Answer)
     xs, ys = _likert_score(x.value), _likert_score(y.value)
     matched = or_(*(and_(x.question == pos, y.question == neg) for pos, neg in pairs))
@@ -310,44 +330,20 @@ def balanced_counts(
         .group_by(x.response_id)
         .subquery()
     )
-    dims = _bias_dims(by)
     c = per_respondent.c
-    query = (
+    return (
         select(*dims, c.agree, c.balanced, c.pairs, func.count())
         .select_from(per_respondent)
         .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
-        .where(*scope.conditions())
+        .where(*where)
         .group_by(*dims, c.agree, c.balanced, c.pairs)
     )
-    return _collect_counts(session, query, len(dims))
 
 
-def crosswise_counts(
-    session: Session, scope: Scope, item: str, by: Sequence[str]
-) -> dict[tuple, Counter]:
-    """{breakdown: Counter((arm, answer code) → respondents)}; arm 'direct' or 'crosswise'."""
-    dims = _bias_dims(by)
-    drawn = Response.arms[item].as_string()  # type: ignore[index]
-    arm = case((drawn == "direct", "direct"), else_="crosswise")
-    query = (
-        select(*dims, arm, Answer.value, func.count())
-        .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
-        .where(Answer.question == item, *scope.conditions())
-        .group_by(*dims, arm, Answer.value)
-    )
-    return _collect_counts(session, query, len(dims))
-
-
-def variant_counts(
-    session: Session, scope: Scope, items: Sequence[str], likert_items: Sequence[str],
-    by: Sequence[str] = ("promise_variant",),
-) -> dict[tuple, Counter]:
-    """{breakdown: Counter((PNA answers, items shown, Σ Likert, Likert answers) → respondents)}.
-
-    Per respondent: how many of `items` they answered "prefer not to answer", how many of them
-    were shown, and the sum and number of substantive answers to `likert_items`.
-    """
-    score = case((Answer.question.in_(list(likert_items)), _likert_score(Answer.value)),  # type: ignore[attr-defined]
+def _variant_query(questions: Sequence[str], scored: Sequence[str], dims: list[ColumnElement],
+                   where: list[ColumnElement[bool]]):  # type: ignore[no-untyped-def]
+    """Per cell: (PNA answers, questions shown, Σ Likert, Likert answers) → respondents."""
+    score = case((Answer.question.in_(list(scored)), _likert_score(Answer.value)),  # type: ignore[attr-defined]
                  else_=None)
     per_respondent = (
         select(
@@ -357,17 +353,74 @@ def variant_counts(
             func.coalesce(func.sum(score), 0).label("total"),
             func.count(score).label("scored"),
         )
-        .where(Answer.question.in_(list(items)))  # type: ignore[attr-defined]
+        .where(Answer.question.in_(list(questions)))  # type: ignore[attr-defined]
         .group_by(Answer.response_id)
         .subquery()
     )
-    dims = _bias_dims(by)
     c = per_respondent.c
-    query = (
+    return (
         select(*dims, c.pna, c.shown, c.total, c.scored, func.count())
         .select_from(per_respondent)
         .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
-        .where(*scope.conditions())
+        .where(*where)
         .group_by(*dims, c.pna, c.shown, c.total, c.scored)
     )
-    return _collect_counts(session, query, len(dims))
+
+
+def _frozen(session: Session, scope: Scope, kind: str, by: Sequence[str],
+            items: Sequence[str] | None = None) -> list[tuple]:
+    """Rows (breakdown values…, item, pattern, n) of frozen bias counts, summed over the rest."""
+    bc = BiasCount
+    dims = _dims(bc, by)
+    conditions = [bc.kind == kind, *scope.conditions(bc)]
+    if items is not None:
+        conditions.append(bc.item.in_(list(items)))  # type: ignore[attr-defined]
+    query = (select(*dims, bc.item, bc.pattern, func.sum(bc.n))
+             .where(*conditions).group_by(*dims, bc.item, bc.pattern))
+    return list(session.execute(query).all())
+
+
+def _ints(pattern: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in pattern.split("|"))
+
+
+def bias_value_counts(
+    session: Session, scope: Scope, items: Iterable[str], by: Sequence[str]
+) -> dict[tuple, Counter]:
+    """{(breakdown values…, item): Counter(answer code → respondents)} for Likert items."""
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for *key, item, pattern, n in _frozen(session, scope, "value", by, list(items)):
+        found[(*key, item)][pattern] += n
+    return dict(found)
+
+
+def balanced_counts(session: Session, scope: Scope, by: Sequence[str]) -> dict[tuple, Counter]:
+    """{breakdown: Counter((Σ(x + y), Σ(x + 6 − y), pairs) → respondents)}, over the
+    questionnaire's balanced pairs."""
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for *key, _item, pattern, n in _frozen(session, scope, "balanced", by):
+        found[tuple(key)][_ints(pattern)] += n
+    return dict(found)
+
+
+def crosswise_counts(
+    session: Session, scope: Scope, item: str, by: Sequence[str]
+) -> dict[tuple, Counter]:
+    """{breakdown: Counter((arm, answer code) → respondents)}; arm 'direct' or 'crosswise'."""
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for *key, _item, pattern, n in _frozen(session, scope, "crosswise", by, [item]):
+        arm, value = pattern.split("|")
+        found[tuple(key)][(arm, value)] += n
+    return dict(found)
+
+
+def variant_counts(
+    session: Session, scope: Scope, by: Sequence[str] = ("promise_variant",),
+) -> dict[tuple, Counter]:
+    """{breakdown: Counter((PNA answers, questions shown, Σ Likert, Likert answers) →
+    respondents)}: per respondent, over every question, Likert sums over the non-reversed
+    Likert items."""
+    found: dict[tuple, Counter] = defaultdict(Counter)
+    for *key, _item, pattern, n in _frozen(session, scope, "variant", by):
+        found[tuple(key)][_ints(pattern)] += n
+    return dict(found)

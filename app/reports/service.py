@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlmodel import Session
 
-from app.bias.report import BiasPublication, bias_publication
+from app.bias.report import BiasPublication, bias_plan, bias_publication
 from app.errors import LyssnaError
 from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
-from app.models import Intervention, Municipality
+from app.models import ClosedPeriod, Intervention, Municipality
 from app.questionnaires.loader import Registry
 from app.questionnaires.schema import (
     DONT_KNOW,
@@ -512,7 +512,27 @@ def close_period(session: Session, *, period: str, registry: Registry, now: date
                              free_text=free_text, multiple=multiple,
                              issued=queries.issued_in(session, month))
     session.flush()
+    freeze_pending_bias(session, registry=registry)
     return [m for m in months if m not in closed]
+
+
+def bias_pending(session: Session) -> list[str]:
+    """Closed months whose bias counts are not frozen yet."""
+    return list(session.execute(select(ClosedPeriod.period).where(
+        ClosedPeriod.bias_frozen == false())).scalars())
+
+
+def freeze_pending_bias(session: Session, *, registry: Registry) -> list[str]:
+    """Freeze the bias counts of closed months that lack them: the months just closed, or,
+    once, the months closed before `bias_count` existed. Returns those months."""
+    pending = bias_pending(session)
+    if pending:
+        plans = {(q.id, q.version): bias_plan(q) for q in registry.versions.values()}
+        queries.freeze_bias(session, periods=pending, plans=plans)
+        session.execute(update(ClosedPeriod).where(ClosedPeriod.period.in_(pending))  # type: ignore[attr-defined]
+                        .values(bias_frozen=True))
+        session.flush()
+    return pending
 
 
 def first_open_period(session: Session, month: str) -> str:

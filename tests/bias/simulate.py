@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, select
 from sqlmodel import Session
 
+from app.bias.report import bias_plan
 from app.models import Answer, Intervention, Municipality, Response, ResponseInbox
+from app.questionnaires.loader import Registry
+from app.reports.queries import freeze_bias
+from app.settings import ROOT
 from app.storage.flush import CELL_COLUMNS, flush
 
 QUESTIONNAIRE = "regional-followup"
@@ -78,6 +82,7 @@ class Store:
             conn.execute(Response.__table__.insert(), responses)  # type: ignore[attr-defined]
             if answers:
                 conn.execute(Answer.__table__.insert(), answers)  # type: ignore[attr-defined]
+        self.close({row["period"] for row in rows})
         return len(responses)
 
     def submit(self, rows: Iterable[dict]) -> int:
@@ -87,7 +92,19 @@ class Store:
             for start in range(0, len(rows), 5000):
                 session.execute(insert(ResponseInbox), rows[start:start + 5000])
             session.commit()
-        return flush(self.engine, min_rows=1, current_period="9999-12", force=True)
+        moved = flush(self.engine, min_rows=1, current_period="9999-12", force=True)
+        self.close({row["period"] for row in rows})
+        return moved
+
+    def close(self, periods: Iterable[str]) -> None:
+        """Freeze the bias counts of these periods, as closing a month does: the indicators
+        are computed from the frozen counts only. (Simulated surveys are periods named S0001…,
+        not calendar months, so this freezes them directly rather than through close_period.)"""
+        battery = Registry.from_directory(ROOT / "questionnaires").get(QUESTIONNAIRE, VERSION)
+        with Session(self.engine) as session:
+            freeze_bias(session, periods=sorted(periods),
+                        plans={(QUESTIONNAIRE, VERSION): bias_plan(battery)})
+            session.commit()
 
 
 @dataclass(frozen=True)
