@@ -10,6 +10,10 @@ PostgreSQL database, then times, in one run on each engine:
 Medians of --repeat runs; ratios are page / floor. Goal (PERFORMANCE.md): <= 1.5x and <= 1 s.
 
     .venv/bin/python bench/results.py --responses 1000000
+
+Seeding a million responses takes 10-15 minutes per engine. With --keep DIR the databases are
+kept (DIR/bench-N.db and PostgreSQL database lyssna_bench_N) and reused by the next run with
+the same N, which then only migrates them and measures.
 """
 
 from __future__ import annotations
@@ -53,9 +57,15 @@ FLOOR_SQL = (
 )
 
 
-def prepare(url: str, n: int) -> tuple[float, str]:
+def prepare(url: str, n: int) -> tuple[float | None, str]:
+    """Seed a fresh database (or reuse a kept one: seeded = None); the quarter to measure."""
     upgrade(url)
     engine = make_engine(url)
+    with engine.connect() as conn:
+        mark = conn.execute(text("SELECT max(period) FROM closed_period")).scalar_one()
+    if mark is not None:
+        engine.dispose()
+        return None, _last_closed_quarter(mark)
     registry = Registry.from_directory(ROOT / "questionnaires")
     with Session(engine) as session:
         seed_region(session)
@@ -78,11 +88,15 @@ def prepare(url: str, n: int) -> tuple[float, str]:
         session.commit()
         mark = session.execute(text("SELECT max(period) FROM closed_period")).scalar_one()
     engine.dispose()
+    return seeded, _last_closed_quarter(mark)
+
+
+def _last_closed_quarter(mark: str) -> str:
     quarter = periods.quarter_of(mark)
     if not periods.is_closed(quarter, mark):
         year, q = int(quarter[:4]), int(quarter[-1])
         quarter = f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    return seeded, quarter
+    return quarter
 
 
 def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -137,24 +151,33 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--keep", type=Path, help="keep the seeded databases here; reuse them")
     args = parser.parse_args()
     passwords.HASHER = PasswordHasher.from_parameters(CHEAPEST)  # type: ignore[attr-defined]
     print(f"results page vs GROUP BY floor, {args.responses:,} demo responses, "
           f"median of {args.repeat}")
     for name in args.engines.split(","):
+        cleanup = None
         if name == "sqlite":
-            url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-            cleanup = None
+            folder = args.keep or Path(tempfile.mkdtemp())
+            folder.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{folder}/bench-{args.responses}.db"
         else:
-            db = f"lyssna_bench_{secrets.token_hex(3)}"
+            keep = args.keep is not None
+            db = f"lyssna_bench_{args.responses}" if keep else \
+                f"lyssna_bench_{secrets.token_hex(3)}"
             admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{db}"'))
+                exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                      {"d": db}).first()
+                if not exists:
+                    conn.execute(text(f'CREATE DATABASE "{db}"'))
             url = PG_ADMIN.rsplit("/", 1)[0] + f"/{db}"
-            cleanup = (admin, db)
+            cleanup = None if keep else (admin, db)
         seeded, quarter = prepare(url, args.responses)
         r = measure(url, quarter, args.repeat)
-        print(f"{name:10s} seed {seeded:7.1f} s | page {quarter} by municipality: "
+        seed = "reused " if seeded is None else f"{seeded:7.1f} s"
+        print(f"{name:10s} seed {seed} | page {quarter} by municipality: "
               f"floor {r['floor'] * 1000:7.1f} ms | cold {r['cold'] * 1000:7.1f} ms "
               f"({r['cold'] / r['floor']:.2f}x) | warm {r['warm'] * 1000:7.1f} ms "
               f"({r['warm'] / r['floor']:.2f}x) | {r['bytes']:,} bytes")
