@@ -55,6 +55,9 @@ def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
     return out
 
 
+Rule = tuple[dict[Node, int], "Callable[[Node], bool] | None"]  # a family, its zero test
+
+
 def suppress(
     values: dict[Node, int],
     stages: list[Stage],
@@ -62,37 +65,36 @@ def suppress(
     *,
     hidden: Iterable[Node] = (),
     invisible: frozenset[Node] = frozenset(),
-    primary: bool = True,
-    changed: set[Node] | None = None,
-    zero_unsafe: Callable[[Node], bool] | None = None,
 ) -> set[Node]:
-    """The hidden nodes. `hidden` are hidden up front (an item inside a hidden cell).
-    Without `primary`, small values are not hidden for being small (an option count in a
-    visible item), only for what their relations would give away. With `zero_unsafe`, hidden
-    parts summing to 0 are not enough where it holds for one of them (see `suppress_item`)."""
+    """The hidden nodes of one family of counts (response counts): those below k, and what
+    their relations would give away. `hidden` are hidden up front."""
+    return _suppress([(values, None)], stages, k, hidden=hidden, invisible=invisible)
+
+
+def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterable[Node],
+              invisible: frozenset[Node]) -> set[Node]:
+    """Hide nodes until no relation gives a hidden number of any family away. The first
+    family's small values are hidden for being small (the primary rule); the others' only for
+    what their relations would give away (an option count in a visible item may be small).
+    Stage by stage, so a month is settled before its quarter."""
+    primary = rules[0][0]
     hidden_set = set(hidden) | set(invisible)
-    if primary:
-        hidden_set |= {node for node, value in values.items() if 0 < value < k}
-    if primary:
-        changed = None
+    hidden_set |= {node for node, value in primary.items() if 0 < value < k}
     for stage in stages:
-        _fixpoint(values, stage, k, hidden_set, invisible,
-                  None if changed is None else changed | (hidden_set - set(hidden)), zero_unsafe)
+        _fixpoint(rules, stage, k, hidden_set, invisible)
     return hidden_set - set(invisible)
 
 
-def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
-              invisible: frozenset[Node], changed: set[Node] | None,
-              zero_unsafe: Callable[[Node], bool] | None) -> None:
+def _fixpoint(rules: list[Rule], stage: Stage, k: int, hidden: set[Node],
+              invisible: frozenset[Node]) -> None:
     """Repair relations until none gives a hidden number away. Only relations that touch a
-    hidden node can be broken; with `changed`, only those touching a node hidden since this
-    family was last settled."""
+    hidden node can be broken."""
     by_node = stage.by_node
     seen: set[Relation] = set()
     work = []
     # Sorted: set order varies between processes (string hashing), and the pattern must not
     # (a published period is frozen: recomputing it anywhere gives the same bytes).
-    for node in sorted((hidden if changed is None else changed).intersection(by_node)):
+    for node in sorted(hidden.intersection(by_node)):
         for relation in by_node[node]:
             if relation not in seen:
                 seen.add(relation)
@@ -101,7 +103,7 @@ def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
     while work:
         relation = work.pop()
         queued.discard(relation)
-        node = _repair(values, relation, stage, k, hidden, invisible, zero_unsafe)
+        node = _repair(rules, relation, stage, k, hidden, invisible)
         if node is None:
             continue
         hidden.add(node)
@@ -114,14 +116,16 @@ def _fixpoint(values: dict[Node, int], stage: Stage, k: int, hidden: set[Node],
             work.append(relation)
 
 
-def _repair(values: dict[Node, int], relation: Relation, stage: Stage, k: int,
-            hidden: set[Node], invisible: frozenset[Node],
-            zero_unsafe: Callable[[Node], bool] | None) -> Node | None:
-    """The node to hide next so this relation no longer gives a hidden number away, if any."""
+def _repair(rules: list[Rule], relation: Relation, stage: Stage, k: int, hidden: set[Node],
+            invisible: frozenset[Node]) -> Node | None:
+    """The node to hide next so this relation no longer gives a hidden number of any family
+    away, if any."""
     total = relation.total
     if total in invisible:
         return None
-    value = values.get
+    hidden_parts = [p for p in relation.parts if p in hidden]
+    if not hidden_parts and total not in hidden:
+        return None
 
     def can_hide(node: Node) -> bool:
         # A quarter whose months are all published is their sum: hiding it protects nothing.
@@ -129,17 +133,30 @@ def _repair(values: dict[Node, int], relation: Relation, stage: Stage, k: int,
         return node in stage.nodes and (
             node not in stage.finer or any(p in hidden for p in stage.finer[node]))
 
-    hidden_parts = [p for p in relation.parts if p in hidden]
-    visible_parts = [p for p in relation.parts if p not in hidden and can_hide(p)
-                     and value(p, 0) > 0]
-    smallest = min(visible_parts, key=lambda p: (value(p, 0), p)) if visible_parts else None
+    open_parts = [p for p in relation.parts if p not in hidden and can_hide(p)]
     total_free = total not in hidden and can_hide(total)
+    for values, zero_unsafe in rules:
+        node = _repair_family(values, zero_unsafe, relation, hidden_parts, open_parts,
+                              total_free, k, hidden, invisible)
+        if node is not None:
+            return node
+    return None
+
+
+def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] | None,
+                   relation: Relation, hidden_parts: list[Node], open_parts: list[Node],
+                   total_free: bool, k: int, hidden: set[Node],
+                   invisible: frozenset[Node]) -> Node | None:
+    value = values.get
+    total = relation.total
+    visible_parts = [p for p in open_parts if value(p, 0) > 0]
+    smallest = min(visible_parts, key=lambda p: (value(p, 0), p)) if visible_parts else None
     if total in hidden:
-        # A hidden total next to visible parts only is their sum: hide a part too.
-        if not hidden_parts and value(total, 0) > 0:
+        # A hidden total next to visible parts only is their sum: hide a part too. A hidden
+        # part holding 0 counts as visible: a published 0 above it may give that 0 away (the
+        # region's staff cell with nobody skipping makes every hidden staff cell's skips 0).
+        if value(total, 0) > 0 and not any(value(p, 0) > 0 for p in hidden_parts):
             return smallest
-        return None
-    if not hidden_parts:
         return None
     if relation.geographic and invisible:
         outside = sum(value(p, 0) for p in hidden_parts if p in invisible)
@@ -178,21 +195,9 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
     base = families[0]
     unanswered = {node: n - base.get(node, 0) for node, n in responses.items()}
     families = [*families, unanswered]
-    zero_unsafe: list[Callable[[Node], bool] | None] = [None] * len(families)
-    zero_unsafe[-1] = lambda node: (base.get(node, 0) > 0 and node not in hidden_responses
-                                    and node not in invisible)
-    hidden_set = set(hidden)
-    settled: list[set[Node] | None] = [None] * len(families)  # hidden set at last settling
-    while True:
-        before = len(hidden_set)
-        for i, values in enumerate(families):
-            last = settled[i]
-            if last is not None and len(last) == len(hidden_set):
-                continue
-            changed = None if last is None else hidden_set - last
-            hidden_set |= suppress(values, stages, k, hidden=hidden_set, invisible=invisible,
-                                   primary=i == 0 and last is None, changed=changed,
-                                   zero_unsafe=zero_unsafe[i])
-            settled[i] = set(hidden_set)
-        if len(hidden_set) == before:
-            return hidden_set
+
+    def unsafe(node: Node) -> bool:
+        return base.get(node, 0) > 0 and node not in hidden_responses and node not in invisible
+
+    return _suppress([(values, unsafe if values is unanswered else None) for values in families],
+                     stages, k, hidden=hidden, invisible=invisible)
