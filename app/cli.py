@@ -28,7 +28,10 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--fd", type=int, default=None,
+              help="serve on this already bound and listening socket (an inherited file "
+                   "descriptor) instead of binding --host and --port")
+def serve(host: str, port: int, workers: int, fd: int | None) -> None:
     """Serve the web app with uvicorn (no client addresses or respondent paths in logs)."""
     import uvicorn
 
@@ -40,6 +43,7 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        fd=fd,
         log_config=log_config(),
         proxy_headers=False,
         server_header=False,

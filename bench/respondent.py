@@ -33,7 +33,12 @@ from sqlmodel import Session  # noqa: E402
 from app.keys import Keys  # noqa: E402
 from app.questionnaires.loader import Registry  # noqa: E402
 from app.respondent.service import Clock, RespondentService  # noqa: E402
-from tests.live_app import LiveServer, free_port, live_server, prepare_database  # noqa: E402
+from tests.live_server import (  # noqa: E402
+    LiveServer,
+    listening_socket,
+    live_server,
+    prepare_database,
+)
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 THREADS, CONNECTIONS = 2, 32
@@ -120,15 +125,15 @@ def wrk(url: str, *extra: str, env: dict[str, str] | None = None) -> dict[str, f
 
 
 def bare_server(workers: int, log_dir: Path):  # type: ignore[no-untyped-def]
-    port = free_port()
     log = (log_dir / f"bare-{workers}.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "bench.bare_app:app", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}/"
+    with listening_socket() as sock:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "uvicorn"), "bench.bare_app:app", "--fd",
+             str(sock.fileno()), "--workers", str(workers), "--no-access-log",
+             "--log-level", "warning"],
+            cwd=ROOT, stdout=log, stderr=log, pass_fds=[sock.fileno()],
+        )
+        url = "http://{}:{}/".format(*sock.getsockname())
     for _ in range(300):
         try:
             urllib.request.urlopen(url, timeout=1)

@@ -27,11 +27,11 @@ from app.questionnaires.loader import Registry, publish
 from app.settings import ROOT, Settings
 from app.storage.engine import make_engine
 from app.storage.migrate import upgrade
+from tests.live_server import TEST_SECRET  # the key of the live server, too
 
 PG_ADMIN_URL = os.environ.get(
     "LYSSNA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-TEST_SECRET = "test-secret-key-that-is-long-enough-000000"
 
 
 def _pg_available() -> bool:

@@ -1,8 +1,17 @@
-"""Real HTTP servers for tests: uvicorn in a thread of the test process, or the `lyssna serve`
-command as a subprocess (several worker processes, as in production).
+"""The real app over real HTTP, for tests and benchmarks that an in-process test client cannot
+serve: a browser, the log files an operator reads, simultaneous requests to several worker
+processes, wrk. There is one way to start it: the `lyssna serve` command in a subprocess (its
+uvicorn, its log configuration, `workers` processes, as in production).
 
-    with server_in_thread(create_app(settings)) as base_url: ...
-    with server_processes({"LYSSNA_DATABASE_URL": url, ...}, workers=2) as server: ...
+    database = prepare_database(tmp_path / "lyssna.db")  # or a test's sqlite_url, pg_url
+    with live_server(database, tmp_path / "logs", workers=2) as server:
+        server.url("/accessibility"), server.tokens(3), server.logs(), server.worker_pids()
+
+The port: `listening_socket()` binds and listens here, and `lyssna serve --fd` serves on that very
+socket, so no other process can take the port between choosing it and binding it.
+
+The logs: stdout (uvicorn's access log) and stderr (everything else) go to server.out.log and
+server.err.log in `log_dir`, so a test reads exactly what an operator's log would hold.
 """
 
 from __future__ import annotations
@@ -11,92 +20,129 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-ROOT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 60
+from app.settings import ROOT, Settings
+from app.storage.engine import make_engine
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-000000"
+LYSSNA = Path(sys.executable).parent / "lyssna"
+STARTUP_SECONDS = 60  # a loaded 2-core CI machine starting two workers
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def listening_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A TCP socket listening on a free port of `host`, ready to hand to a server by its file
+    descriptor (uvicorn's --fd) before anything else can take the port."""
+    sock = socket.socket()
+    sock.bind((host, 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
-@contextmanager
-def server_in_thread(app: object, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a background thread; yields the base URL."""
-    port = free_port(host)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")  # type: ignore[arg-type]
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
+def prepare_database(path: Path) -> str:
+    """A migrated and seeded SQLite database, built the way `make run` builds one."""
+    from app.demo import seed_region
+    from app.questionnaires.loader import Registry, publish
+    from app.storage.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed_region(session)
+        for questionnaire in Registry.from_directory(ROOT / "questionnaires").versions.values():
+            publish(session, questionnaire)
+        session.commit()
+    engine.dispose()
+    return url
 
 
 @dataclass
-class ServerProcess:
+class LiveServer:
     base_url: str
-    process: subprocess.Popen
-    output: list[str] = field(default_factory=list)  # stderr and stdout lines, as they come
+    settings: Settings  # what the server runs with (its database, its secret key)
+    engine: Engine  # on the server's database
+    process: subprocess.Popen[bytes]
+    log_files: list[Path]  # access log (stdout), then everything else (stderr)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def tokens(self, count: int = 1, **kwargs: object) -> list[str]:
+        """Issue tokens in the server's database with the server's key."""
+        from tests.factories import create_tokens
+
+        return create_tokens(self.engine, self.settings, count, **kwargs)[1]  # type: ignore[arg-type]
+
+    def logs(self) -> str:
+        """Everything the server has logged so far (all of it once `stop()` has returned)."""
+        return "\n".join(p.read_text(errors="replace") for p in self.log_files if p.exists())
 
     def worker_pids(self) -> set[str]:
-        return {line.rsplit("[", 1)[1].split("]")[0] for line in self.output
+        """The worker processes that have started, by the pid uvicorn logs for each."""
+        return {line.rsplit("[", 1)[1].split("]")[0] for line in self.logs().splitlines()
                 if "Started server process [" in line}
+
+    def stop(self) -> None:
+        """SIGTERM (the server finishes its requests and closes its logs), SIGKILL after 15 s."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _wait_for_workers(server: LiveServer, workers: int) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while server.logs().count("Application startup complete") < workers:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"lyssna serve exited with {server.process.returncode}:\n"
+                               + server.logs())
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"lyssna serve did not start {workers} worker(s) within "
+                               f"{STARTUP_SECONDS} s:\n" + server.logs())
+        time.sleep(0.05)
 
 
 @contextmanager
-def server_processes(env: dict[str, str], *, workers: int = 2,
-                     host: str = "127.0.0.1") -> Iterator[ServerProcess]:
-    """Run `lyssna serve --workers N` with the given LYSSNA_* environment until every worker
-    has reported its start-up; stops it (SIGTERM, then SIGKILL) afterwards."""
-    port = free_port(host)
-    command = [str(Path(sys.executable).parent / "lyssna"), "serve", "--host", host,
-               "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )
-    server = ServerProcess(f"http://{host}:{port}", process)
-    ready = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            server.output.append(line.rstrip("\n"))
-            if sum("Application startup complete" in x for x in server.output) >= workers:
-                ready.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+def live_server(database_url: str, log_dir: Path, *, workers: int = 1,
+                extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Run `lyssna serve --workers N` against `database_url` (LYSSNA_* settings in `extra_env`
+    win) until every worker has started, yield it, and stop it when the block ends."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    var_dir = log_dir / "var"
+    out, err = log_dir / "server.out.log", log_dir / "server.err.log"
+    with listening_socket() as sock, out.open("wb") as stdout, err.open("wb") as stderr:
+        base_url = "http://{}:{}".format(*sock.getsockname())
+        settings = Settings(database_url=database_url, secret_key=TEST_SECRET,
+                            base_url=base_url, var_dir=var_dir, environment="development")
+        env = {
+            **os.environ,
+            "LYSSNA_DATABASE_URL": database_url,
+            "LYSSNA_SECRET_KEY": TEST_SECRET,
+            "LYSSNA_BASE_URL": base_url,
+            "LYSSNA_VAR_DIR": str(var_dir),
+            "LYSSNA_ENVIRONMENT": "development",
+            **(extra_env or {}),
+        }
+        process = subprocess.Popen(
+            [str(LYSSNA), "serve", "--fd", str(sock.fileno()), "--workers", str(workers)],
+            env=env, stdout=stdout, stderr=stderr, cwd=ROOT, pass_fds=[sock.fileno()],
+        )
+    # The server holds the socket and the log files now; this process keeps no copy of them.
+    server = LiveServer(base_url, settings, make_engine(database_url), process, [out, err])
     try:
-        if not ready.wait(STARTUP_SECONDS):
-            raise RuntimeError("lyssna serve did not start:\n" + "\n".join(server.output))
+        _wait_for_workers(server, workers)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        reader.join(5)
-        if process.stdout is not None:
-            process.stdout.close()
+        server.stop()
+        server.engine.dispose()

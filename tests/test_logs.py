@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from app.issuance.tokens import token_hash
 from app.keys import Keys
-from tests.live_app import LiveServer, live_server
+from tests.live_server import LiveServer, live_server
 
 CLIENT_IP = "127.0.0.2"
 
@@ -76,8 +76,7 @@ class TestTheLogsAfterRealRequests:
             assert client.get(f"/r/{other}").status_code == 500
             assert client.get(f"/r/{broken}?utm_source=qr").url.path == "/s/language"
 
-        server.process.terminate()  # flush and close the log files
-        server.process.wait(timeout=15)
+        server.stop()  # flush and close the log files
         logs = server.logs()
 
         access = [line for line in logs.splitlines() if line.startswith("INFO access:")]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.settings import ROOT
-from tests.live_app import LiveServer, live_server, prepare_database
+from tests.live_server import LiveServer, live_server, prepare_database
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",

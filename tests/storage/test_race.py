@@ -2,7 +2,7 @@
 respondent taps "send" repeatedly on a bad connection, or someone replays the request) store
 exactly one answer; every other request gets the "already used" page.
 
-SQLite: one uvicorn server in this process (its thread pool runs the requests in parallel).
+SQLite: `lyssna serve --workers 1`, one process (its thread pool runs the requests in parallel).
 PostgreSQL: `lyssna serve --workers 2`, two processes sharing nothing but the database.
 """
 
@@ -16,10 +16,8 @@ from contextlib import ExitStack, contextmanager
 import httpx2 as httpx
 import pytest
 
-from app.main import create_app
-from tests.conftest import TEST_SECRET
 from tests.factories import create_tokens
-from tests.live_server import server_in_thread, server_processes
+from tests.live_server import live_server
 from tests.storage.helpers import MARKER_QUESTION, respondent_service, scalar_rows, start_draft
 
 N = 20
@@ -64,31 +62,25 @@ def assert_exactly_one_stored(engine, responses: list[httpx.Response], token: st
     assert sum(f"race {token[:6]}" in answers for answers in stored) == 1
 
 
+def three_races(engine, settings, tmp_path, workers: int) -> None:
+    """Three tokens, each submitted N times at once to `lyssna serve --workers <workers>`."""
+    _, tokens = create_tokens(engine, settings, 3)
+    no_flush = {"LYSSNA_FLUSH_CHECK_SECONDS": "3600"}  # the answers stay in response_inbox
+    with live_server(settings.database_url, tmp_path / "logs", workers=workers,
+                     extra_env=no_flush) as server, phones(server.base_url) as clients:
+        assert len(server.worker_pids()) == workers, server.logs()
+        for token in tokens:
+            responses = submit_at_once(clients, ready_to_submit(engine, settings, token))
+            assert_exactly_one_stored(engine, responses, token)
+    assert scalar_rows(engine, "SELECT count(*) FROM response_inbox") == [3]
+
+
 class TestTwentySimultaneousSubmitsOfOneToken:
     @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-    def test_sqlite_one_server_process_stores_one_answer(self, engine, settings):
-        _, tokens = create_tokens(engine, settings, 3)
-        with server_in_thread(create_app(settings)) as base_url, phones(base_url) as clients:
-            for token in tokens:
-                responses = submit_at_once(clients, ready_to_submit(engine, settings, token))
-                assert_exactly_one_stored(engine, responses, token)
-        assert scalar_rows(engine, "SELECT count(*) FROM response_inbox") == [3]
+    def test_sqlite_one_server_process_stores_one_answer(self, engine, settings, tmp_path):
+        three_races(engine, settings, tmp_path, workers=1)
 
     @pytest.mark.postgres
     @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-    def test_postgresql_two_server_processes_store_one_answer(self, engine, settings, db_url,
-                                                              tmp_path):
-        _, tokens = create_tokens(engine, settings, 3)
-        env = {
-            "LYSSNA_DATABASE_URL": db_url,
-            "LYSSNA_SECRET_KEY": TEST_SECRET,
-            "LYSSNA_VAR_DIR": str(tmp_path / "var"),
-            "LYSSNA_ENVIRONMENT": "development",
-            "LYSSNA_FLUSH_CHECK_SECONDS": "3600",
-        }
-        with server_processes(env, workers=2) as server, phones(server.base_url) as clients:
-            assert len(server.worker_pids()) == 2, server.output
-            for token in tokens:
-                responses = submit_at_once(clients, ready_to_submit(engine, settings, token))
-                assert_exactly_one_stored(engine, responses, token)
-        assert scalar_rows(engine, "SELECT count(*) FROM response_inbox") == [3]
+    def test_postgresql_two_server_processes_store_one_answer(self, engine, settings, tmp_path):
+        three_races(engine, settings, tmp_path, workers=2)
