@@ -149,14 +149,17 @@ def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] 
                    invisible: frozenset[Node]) -> Node | None:
     value = values.get
     total = relation.total
-    visible_parts = [p for p in open_parts if value(p, 0) > 0]
-    smallest = min(visible_parts, key=lambda p: (value(p, 0), p)) if visible_parts else None
+
+    def smallest() -> Node | None:  # the smallest part that can still be hidden
+        candidates = [p for p in open_parts if value(p, 0) > 0]
+        return min(candidates, key=lambda p: (value(p, 0), p)) if candidates else None
+
     if total in hidden:
         # A hidden total next to visible parts only is their sum: hide a part too. A hidden
         # part holding 0 counts as visible: a published 0 above it may give that 0 away (the
         # region's staff cell with nobody skipping makes every hidden staff cell's skips 0).
         if value(total, 0) > 0 and not any(value(p, 0) > 0 for p in hidden_parts):
-            return smallest
+            return smallest()
         return None
     if relation.geographic and invisible:
         outside = sum(value(p, 0) for p in hidden_parts if p in invisible)
@@ -166,16 +169,14 @@ def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] 
             remainder == 0 and zero_unsafe is not None and any(map(zero_unsafe, hidden_parts)))
         if not bad:
             return None
-        return total if total_free else smallest
+        return total if total_free else smallest()
     nonzero = [p for p in hidden_parts if value(p, 0) > 0]
     remainder = sum(value(p, 0) for p in nonzero)
     if remainder == 0 and (zero_unsafe is None or not any(map(zero_unsafe, hidden_parts))):
         return None
     if remainder >= k and len(nonzero) > 1:
         return None
-    if smallest is not None:
-        return smallest
-    return total if total_free else None
+    return smallest() or (total if total_free else None)
 
 
 def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, *,
