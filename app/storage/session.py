@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
+from anyio import CancelScope
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -42,17 +44,21 @@ def _end(session: Session, commit: bool) -> None:
         session.close()
 
 
+# `async with`, not `async for ...: yield`: a `for` loop passes an exception raised at the
+# yield (a TokenError in the route, say) on to nothing, so the inner generator's rollback and
+# lock release waited for garbage collection, and the next writer found the database locked.
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    async for session in _session(request, write=request.method in WRITE_METHODS):
+    async with _session(request, write=request.method in WRITE_METHODS) as session:
         yield session
 
 
 async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """For the few GET routes that write (opening a link creates its draft)."""
-    async for session in _session(request, write=True):
+    async with _session(request, write=True) as session:
         yield session
 
 
+@asynccontextmanager
 async def _session(request: Request, *, write: bool) -> AsyncIterator[Session]:
     engine: Engine = request.app.state.engine
     writers: Writers | None = getattr(request.app.state, "writers", None)
@@ -67,7 +73,10 @@ async def _session(request: Request, *, write: bool) -> AsyncIterator[Session]:
         try:
             yield session
         except BaseException:
-            await run_in_threadpool(_end, session, False)
+            # shielded: a cancelled request (the client went away) still rolls back before
+            # the write lock is released
+            with CancelScope(shield=True):
+                await run_in_threadpool(_end, session, False)
             raise
         await run_in_threadpool(_end, session, True)
     finally:
