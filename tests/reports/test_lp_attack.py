@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -22,18 +23,37 @@ from scipy.optimize import linprog
 from app.reports import periods
 from tests.reports.helpers import Cell, close, seed
 
-MUNIS = ["linkoping", "motala", "ydre", "kinda"]
 MONTHS = ["2026-01", "2026-02", "2026-03"]
-LANGS = ["sv", "en"]
-CHANNELS = ["peer_ambassador", "staff_group"]
 CODES = ["1", "2", "3", "4", "5", "_pna", "_skip"]
 K = 5
 
 
-def _dataset(seed_value: int) -> list[Cell]:
+@dataclass(frozen=True)
+class Shape:
+    """The finest cells of a dataset: municipality x month x language x channel."""
+
+    munis: tuple[str, ...] = ("linkoping", "motala", "ydre", "kinda")
+    langs: tuple[str, ...] = ("sv", "en")
+    channels: tuple[str, ...] = ("peer_ambassador", "staff_group")
+
+    def atoms(self) -> list[tuple[str, ...]]:
+        return list(itertools.product(self.munis, MONTHS, self.langs, self.channels))
+
+
+NARROW = Shape()
+WIDE = Shape(("linkoping", "motala", "ydre", "kinda", "boxholm"), ("sv", "en", "ar"),
+             ("peer_ambassador", "staff_group", "poster_self_service"))
+# Known leak, not fixed: with three languages and three channels the relation-by-relation
+# remainder rule is not enough. Seed 102 pins Ydre's staff-channel response count for the
+# quarter (27); 4 of seeds 101-112 failed (102, 105 and 111 among them). A sound fix audits the
+# suppression pattern with the same LP (tau-ARGUS style). strict: a fix makes this fail.
+WIDE_LEAK = pytest.mark.xfail(strict=True, reason="known leak in wider tables (issue 5)")
+
+
+def _dataset(seed_value: int, shape: Shape = NARROW) -> list[Cell]:
     rng = random.Random(seed_value)
     cells = []
-    for muni, month, lang, channel in itertools.product(MUNIS, MONTHS, LANGS, CHANNELS):
+    for muni, month, lang, channel in shape.atoms():
         size = rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 14]) * (3 if muni == "linkoping" else 1)
         for _ in range(size):
             code = rng.choices(CODES, [1, 2, 3, 4, 3, 0.4, 0.3])[0]
@@ -42,28 +62,32 @@ def _dataset(seed_value: int) -> list[Cell]:
     return cells
 
 
-def _views() -> list[tuple[str, str, str | None]]:
+def _views(shape: Shape) -> list[tuple[str, str, str | None]]:
     out: list[tuple[str, str, str | None]] = []
     for period in [*MONTHS, "2026-Q1"]:
         out.append((period, "region", "municipality"))
-        for area in ["region", *MUNIS]:
+        for area in ["region", *shape.munis]:
             out += [(period, area, None), (period, area, "language"), (period, area, "channel")]
             if period == "2026-Q1":
                 out.append((period, area, "period"))
     return out
 
 
-def _atoms_of(area: str, period: str, dim: str, value: str) -> list[tuple[str, ...]]:
-    return [a for a in itertools.product(MUNIS, MONTHS, LANGS, CHANNELS)
+def _atoms_of(shape: Shape, area: str, period: str, dim: str,
+              value: str) -> list[tuple[str, ...]]:
+    return [a for a in shape.atoms()
             if (area == "region" or a[0] == area) and a[1] in periods.months_of(period)
             and (dim != "language" or a[2] == value) and (dim != "channel" or a[3] == value)]
 
 
-@pytest.mark.parametrize("seed_value", range(1, 7))  # 5 and 6 found two leaks, now fixed
-def test_no_suppressed_number_is_pinned(engine, client, seed_value):
-    seed(engine, _dataset(seed_value))
+@pytest.mark.parametrize(("seed_value", "shape"), [
+    *((s, NARROW) for s in range(1, 7)),  # 5 and 6 found two leaks, now fixed
+    pytest.param(102, WIDE, marks=WIDE_LEAK),
+])
+def test_no_suppressed_number_is_pinned(engine, client, seed_value, shape):
+    seed(engine, _dataset(seed_value, shape))
     close(engine, "2026-03")
-    atoms = list(itertools.product(MUNIS, MONTHS, LANGS, CHANNELS))
+    atoms = shape.atoms()
     index = {(a, c): i for i, (a, c) in enumerate(itertools.product(atoms, CODES))}
     nvar = len(index)
 
@@ -78,7 +102,7 @@ def test_no_suppressed_number_is_pinned(engine, client, seed_value):
     eq_rows, eq_vals, ub_rows, ub_vals = [], [], [], []
     targets: dict[tuple, tuple[np.ndarray, str]] = {}
     labels: list = []
-    for period, area, by in _views():
+    for period, area, by in _views(shape):
         query = f"period={period}" + (f"&by={by}" if by else "") + \
             (f"&area={area}" if area != "region" and by != "municipality" else "")
         body = client.get(f"/results/so/download?{query}&format=json")
@@ -94,7 +118,7 @@ def test_no_suppressed_number_is_pinned(engine, client, seed_value):
                 dim, value = by, key
             elif by == "period":
                 node_period = key
-            node = _atoms_of(node_area, node_period, dim, value)
+            node = _atoms_of(shape, node_area, node_period, dim, value)
             ident = (node_area, node_period, dim, value)
             q, option = row["question_id"], row["option"]
             if q == "" and option == "responses":
@@ -125,7 +149,7 @@ def test_no_suppressed_number_is_pinned(engine, client, seed_value):
                 targets[(ident, q, option)] = (vec, kind)
     assert targets, "the dataset must produce suppressed numbers"
     truth = np.zeros(nvar)
-    for cell in _dataset(seed_value):
+    for cell in _dataset(seed_value, shape):
         atom = (cell.municipality, cell.month, cell.language, cell.channel)
         truth[index[(atom, cell.answers["course_useful"][0])]] += 1
     bad = [(labels[i], r @ truth, v) for i, (r, v) in enumerate(zip(eq_rows, eq_vals, strict=True))
