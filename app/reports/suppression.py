@@ -127,14 +127,8 @@ def _repair(rules: list[Rule], relation: Relation, stage: Stage, k: int, hidden:
     if not hidden_parts and total not in hidden:
         return None
 
-    def can_hide(node: Node) -> bool:
-        # A quarter whose months are all published is their sum: hiding it protects nothing.
-        # (Hiding it anyway is how a quarter breakdown once gave away hidden numbers.)
-        return node in stage.nodes and (
-            node not in stage.finer or any(p in hidden for p in stage.finer[node]))
-
-    open_parts = [p for p in relation.parts if p not in hidden and can_hide(p)]
-    total_free = total not in hidden and can_hide(total)
+    open_parts = [p for p in relation.parts if p not in hidden and _can_hide(p, stage, hidden)]
+    total_free = total not in hidden and _can_hide(total, stage, hidden)
     for values, zero_unsafe in rules:
         node = _repair_family(values, zero_unsafe, relation, hidden_parts, open_parts,
                               total_free, k, hidden, invisible)
@@ -143,23 +137,34 @@ def _repair(rules: list[Rule], relation: Relation, stage: Stage, k: int, hidden:
     return None
 
 
+def _can_hide(node: Node, stage: Stage, hidden: set[Node]) -> bool:
+    """Whether hiding this node can protect anything. A quarter whose months are all published
+    is their sum, so hiding it protects nothing (hiding it anyway is how a quarter breakdown
+    once gave away hidden numbers)."""
+    if node not in stage.nodes:
+        return False
+    finer = stage.finer.get(node)
+    return finer is None or any(p in hidden for p in finer)
+
+
+def _smallest(values: dict[Node, int], open_parts: list[Node]) -> Node | None:
+    """The smallest part that can still be hidden (ties broken by node, deterministically)."""
+    candidates = [p for p in open_parts if values.get(p, 0) > 0]
+    return min(candidates, key=lambda p: (values.get(p, 0), p)) if candidates else None
+
+
 def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] | None,
                    relation: Relation, hidden_parts: list[Node], open_parts: list[Node],
                    total_free: bool, k: int, hidden: set[Node],
                    invisible: frozenset[Node]) -> Node | None:
     value = values.get
     total = relation.total
-
-    def smallest() -> Node | None:  # the smallest part that can still be hidden
-        candidates = [p for p in open_parts if value(p, 0) > 0]
-        return min(candidates, key=lambda p: (value(p, 0), p)) if candidates else None
-
     if total in hidden:
         # A hidden total next to visible parts only is their sum: hide a part too. A hidden
         # part holding 0 counts as visible: a published 0 above it may give that 0 away (the
         # region's staff cell with nobody skipping makes every hidden staff cell's skips 0).
         if value(total, 0) > 0 and not any(value(p, 0) > 0 for p in hidden_parts):
-            return smallest()
+            return _smallest(values, open_parts)
         return None
     if relation.geographic and invisible:
         outside = sum(value(p, 0) for p in hidden_parts if p in invisible)
@@ -169,14 +174,14 @@ def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] 
             remainder == 0 and zero_unsafe is not None and any(map(zero_unsafe, hidden_parts)))
         if not bad:
             return None
-        return total if total_free else smallest()
+        return total if total_free else _smallest(values, open_parts)
     nonzero = [p for p in hidden_parts if value(p, 0) > 0]
     remainder = sum(value(p, 0) for p in nonzero)
     if remainder == 0 and (zero_unsafe is None or not any(map(zero_unsafe, hidden_parts))):
         return None
     if remainder >= k and len(nonzero) > 1:
         return None
-    return smallest() or (total if total_free else None)
+    return _smallest(values, open_parts) or (total if total_free else None)
 
 
 def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, *,
