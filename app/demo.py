@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.models import Intervention, Municipality
+from app.questionnaires.loader import Registry, publish
 
 MUNICIPALITIES = [
     ("boxholm", "Boxholm"),
@@ -29,6 +30,14 @@ INTERVENTIONS = [
     ("studie-och-yrkesvagledning", "Studie- och yrkesvägledning"),
 ]
 BATTERY = "regional-followup"
+
+
+def seed_demo_base(session: Session, registry: Registry) -> None:
+    """The demo region and every questionnaire version published: what `lyssna migrate` and
+    `lyssna demo` leave in a new database (tests and benchmarks start from it)."""
+    seed_region(session)
+    for questionnaire in registry.versions.values():
+        publish(session, questionnaire)
 
 
 def seed_region(session: Session) -> None:

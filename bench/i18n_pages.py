@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from app.demo import seed_region  # noqa: E402
+from app.demo import seed_demo_base  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.questionnaires.loader import Registry, publish  # noqa: E402
+from app.questionnaires.loader import Registry  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from app.storage.engine import make_engine  # noqa: E402
 from app.storage.migrate import upgrade  # noqa: E402
@@ -46,9 +46,7 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine) as session:
-            seed_region(session)
-            for q in Registry.from_directory(ROOT / "questionnaires").versions.values():
-                publish(session, q)
+            seed_demo_base(session, Registry.from_directory(ROOT / "questionnaires"))
             session.commit()
         install_fixture(engine)
         settings = Settings(database_url=url, secret_key="x" * 40, var_dir=tmp_path / "var",

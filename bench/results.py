@@ -38,10 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.auth import passwords  # noqa: E402
 from app.auth.service import create_user, grant_role, set_password  # noqa: E402
-from app.demo import seed_region  # noqa: E402
+from app.demo import seed_demo_base  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Intervention  # noqa: E402
-from app.questionnaires.loader import Registry, publish  # noqa: E402
+from app.questionnaires.loader import Registry  # noqa: E402
 from app.reports import periods  # noqa: E402
 from app.reports.demo import seed_responses  # noqa: E402
 from app.settings import ROOT, Settings  # noqa: E402
@@ -68,9 +68,7 @@ def prepare(url: str, n: int) -> tuple[float | None, str]:
         return None, _last_closed_quarter(mark)
     registry = Registry.from_directory(ROOT / "questionnaires")
     with Session(engine) as session:
-        seed_region(session)
-        for q in registry.versions.values():
-            publish(session, q)
+        seed_demo_base(session, registry)
         session.commit()
     started = time.perf_counter()
     seed_responses(engine, registry=registry, count=n, today=date.today())

@@ -24,10 +24,10 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from app.auth.service import create_user, grant_role, set_password  # noqa: E402
-from app.demo import seed_region  # noqa: E402
+from app.demo import seed_demo_base  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Intervention, Municipality  # noqa: E402
-from app.questionnaires.loader import Registry, publish  # noqa: E402
+from app.questionnaires.loader import Registry  # noqa: E402
 from app.settings import ROOT, Settings  # noqa: E402
 from app.storage.engine import make_engine  # noqa: E402
 from app.storage.migrate import upgrade  # noqa: E402
@@ -52,9 +52,7 @@ def main() -> None:
         upgrade(url)
         engine = make_engine(url)
         with Session(engine, expire_on_commit=False) as session:
-            seed_region(session)
-            for q in Registry.from_directory(ROOT / "questionnaires").versions.values():
-                publish(session, q)
+            seed_demo_base(session, Registry.from_directory(ROOT / "questionnaires"))
             user = create_user(session, email="amb@bench.example", now=_now())
             muni = session.exec(select(Municipality).where(Municipality.slug == "linkoping")).one()
             grant_role(session, user=user, role="ambassador", municipality_id=muni.id)

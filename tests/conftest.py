@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
-from app.demo import seed_region
+from app.demo import seed_demo_base
 from app.main import create_app
-from app.questionnaires.loader import Registry, publish
+from app.questionnaires.loader import Registry
 from app.settings import ROOT, Settings
 from app.storage.engine import make_engine
 from app.storage.migrate import upgrade
@@ -99,9 +99,7 @@ def _questionnaires() -> Registry:
 def _seed(url: str) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
-        seed_region(session)
-        for questionnaire in _questionnaires().versions.values():
-            publish(session, questionnaire)
+        seed_demo_base(session, _questionnaires())
         session.commit()
     engine.dispose()
 

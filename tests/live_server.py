@@ -49,17 +49,15 @@ def listening_socket(host: str = "127.0.0.1") -> socket.socket:
 
 def prepare_database(path: Path) -> str:
     """A migrated and seeded SQLite database, built the way `make run` builds one."""
-    from app.demo import seed_region
-    from app.questionnaires.loader import Registry, publish
+    from app.demo import seed_demo_base
+    from app.questionnaires.loader import Registry
     from app.storage.migrate import upgrade
 
     url = f"sqlite:///{path}"
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        seed_region(session)
-        for questionnaire in Registry.from_directory(ROOT / "questionnaires").versions.values():
-            publish(session, questionnaire)
+        seed_demo_base(session, Registry.from_directory(ROOT / "questionnaires"))
         session.commit()
     engine.dispose()
     return url
