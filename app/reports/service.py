@@ -367,12 +367,15 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
 
 
 def _default_period(watermark: str | None) -> str | None:
+    """The year's latest closed quarter (the year once December has closed), a month only in
+    January and February: single months of a municipality are mostly too small to show
+    (ANONYMITY.md B.3.7), and a page opens on what it can show."""
     if watermark is None:
         return None
     if watermark.endswith("-12"):
         return watermark[:4]
-    quarter = periods.quarter_of(watermark)
-    return quarter if periods.is_closed(quarter, watermark) else watermark
+    month = int(watermark[5:7])
+    return f"{watermark[:4]}-Q{month // 3}" if month >= 3 else watermark
 
 
 def _groups(session: Session, *, questionnaire: Questionnaire, intervention: Intervention,

@@ -99,6 +99,27 @@ class TestCloseEarly:
         assert "period_close" in actions
 
 
+class TestDefaultPeriod:
+    """A results page opens on the latest closed quarter: a municipality's single months are
+    mostly too small to show."""
+
+    @pytest.mark.parametrize(("watermark", "expected"), [
+        ("2026-01", "2026-01"), ("2026-02", "2026-02"), ("2026-03", "2026-Q1"),
+        ("2026-05", "2026-Q1"), ("2026-10", "2026-Q3"), ("2026-12", "2026"),
+    ])
+    def test_latest_closed_quarter(self, watermark, expected):
+        from app.reports.service import _default_period
+
+        assert _default_period(watermark) == expected
+
+    def test_page_without_a_period_shows_the_quarter(self, engine, client):
+        seed(engine, [Cell(month="2026-02", count=12), Cell(month="2026-04", count=9)])
+        close(engine, "2026-04")
+        page = client.get("/results/so")
+        assert page.status_code == 200
+        assert "<option selected>2026-Q1</option>" in page.text
+
+
 class TestWarmCache:
     def test_fills_the_cache_for_every_intervention_with_data(self, engine, published):
         from app.reports.service import warm_cache
