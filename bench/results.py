@@ -65,7 +65,7 @@ def prepare(url: str, n: int) -> tuple[float | None, str]:
         mark = conn.execute(text("SELECT max(period) FROM closed_period")).scalar_one()
     if mark is not None:
         engine.dispose()
-        return None, _last_closed_quarter(mark)
+        return None, periods.latest_closed_quarter(mark)
     registry = Registry.from_directory(ROOT / "questionnaires")
     with Session(engine) as session:
         seed_demo_base(session, registry)
@@ -86,15 +86,7 @@ def prepare(url: str, n: int) -> tuple[float | None, str]:
         session.commit()
         mark = session.execute(text("SELECT max(period) FROM closed_period")).scalar_one()
     engine.dispose()
-    return seeded, _last_closed_quarter(mark)
-
-
-def _last_closed_quarter(mark: str) -> str:
-    quarter = periods.quarter_of(mark)
-    if not periods.is_closed(quarter, mark):
-        year, q = int(quarter[:4]), int(quarter[-1])
-        quarter = f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    return quarter
+    return seeded, periods.latest_closed_quarter(mark)
 
 
 def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]

@@ -38,6 +38,16 @@ def quarter_of(month: str) -> str:
     return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
 
 
+def latest_closed_quarter(watermark: str) -> str:
+    """The last quarter whose every month is closed (the previous year's Q4 in January and
+    February)."""
+    quarter = quarter_of(watermark)
+    if is_closed(quarter, watermark):
+        return quarter
+    year, q = int(quarter[:4]), int(quarter[-1])
+    return f"{year - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+
+
 def parts_of(period: str) -> list[str]:
     """The next finer level: a year's quarters, a quarter's months."""
     k = kind(period)

@@ -280,13 +280,12 @@ def freeze_bias(session: Session, *, periods: Sequence[str],
     dims = _dims(Response, BIAS_DIMENSIONS)
     rows: list[dict[str, object]] = []
 
-    def add(query, qid: str, kind: str, item: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    def add(query, qid: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+        """Rows (cell dimensions…, item, pattern parts…, n)."""
         for row in session.execute(query):
             cell = dict(zip(BIAS_DIMENSIONS, row[:len(dims)], strict=True))
-            rest = row[len(dims):-1]
-            name = item if item is not None else rest[0]
-            pattern = rest if item is not None else rest[1:]
-            rows.append({**cell, "questionnaire_id": qid, "kind": kind, "item": name,
+            item, *pattern = row[len(dims):-1]
+            rows.append({**cell, "questionnaire_id": qid, "kind": kind, "item": item,
                          "pattern": "|".join(map(str, pattern)), "n": row[-1]})
 
     for (qid, version), plan in sorted(plans.items()):
@@ -297,16 +296,16 @@ def freeze_bias(session: Session, *, periods: Sequence[str],
                 .where(Answer.question.in_(plan.likert), *where)  # type: ignore[attr-defined]
                 .group_by(*dims, Answer.question, Answer.value), qid, "value")
         if plan.pairs:
-            add(_balanced_query(plan.pairs, dims, where), qid, "balanced", "")
+            add(_balanced_query(plan.pairs, dims, where), qid, "balanced")
         for item in plan.crosswise:
             drawn = Response.arms[item].as_string()  # type: ignore[index]
             arm = case((drawn == "direct", "direct"), else_="crosswise")
-            add(select(*dims, arm, Answer.value, func.count())
+            add(select(*dims, Answer.question, arm, Answer.value, func.count())
                 .join(Response, Response.id == Answer.response_id)  # type: ignore[arg-type]
                 .where(Answer.question == item, *where)
-                .group_by(*dims, arm, Answer.value), qid, "crosswise", item)
+                .group_by(*dims, Answer.question, arm, Answer.value), qid, "crosswise")
         if plan.questions:
-            add(_variant_query(plan.questions, plan.scored, dims, where), qid, "variant", "")
+            add(_variant_query(plan.questions, plan.scored, dims, where), qid, "variant")
     if rows:
         session.execute(insert(BiasCount.__table__), rows)  # type: ignore[arg-type]
 
@@ -332,7 +331,7 @@ def _balanced_query(pairs: Sequence[tuple[str, str]], dims: list[ColumnElement],
     )
     c = per_respondent.c
     return (
-        select(*dims, c.agree, c.balanced, c.pairs, func.count())
+        select(*dims, literal(""), c.agree, c.balanced, c.pairs, func.count())
         .select_from(per_respondent)
         .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
         .where(*where)
@@ -359,7 +358,7 @@ def _variant_query(questions: Sequence[str], scored: Sequence[str], dims: list[C
     )
     c = per_respondent.c
     return (
-        select(*dims, c.pna, c.shown, c.total, c.scored, func.count())
+        select(*dims, literal(""), c.pna, c.shown, c.total, c.scored, func.count())
         .select_from(per_respondent)
         .join(Response, Response.id == c.rid)  # type: ignore[arg-type]
         .where(*where)

@@ -374,8 +374,8 @@ def _default_period(watermark: str | None) -> str | None:
         return None
     if watermark.endswith("-12"):
         return watermark[:4]
-    month = int(watermark[5:7])
-    return f"{watermark[:4]}-Q{month // 3}" if month >= 3 else watermark
+    quarter = periods.latest_closed_quarter(watermark)
+    return quarter if quarter[:4] == watermark[:4] else watermark
 
 
 def _groups(session: Session, *, questionnaire: Questionnaire, intervention: Intervention,

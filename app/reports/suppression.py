@@ -55,7 +55,7 @@ def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
     return out
 
 
-Rule = tuple[dict[Node, int], "Callable[[Node], bool] | None"]  # a family, its zero test
+Rule = tuple[dict[Node, int], Callable[[Node], bool] | None]  # a family, its zero test
 
 
 def suppress(

@@ -10,6 +10,7 @@ its own `period` value, so one query with a `period` breakdown aggregates all of
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import uuid
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from app.bias.report import bias_plan
 from app.models import Answer, Intervention, Municipality, Response, ResponseInbox
 from app.questionnaires.loader import Registry
-from app.reports.queries import freeze_bias
+from app.reports.queries import BiasPlan, freeze_bias
 from app.settings import ROOT
 from app.storage.flush import CELL_COLUMNS, flush
 
@@ -100,11 +101,16 @@ class Store:
         """Freeze the bias counts of these periods, as closing a month does: the indicators
         are computed from the frozen counts only. (Simulated surveys are periods named S0001…,
         not calendar months, so this freezes them directly rather than through close_period.)"""
-        battery = Registry.from_directory(ROOT / "questionnaires").get(QUESTIONNAIRE, VERSION)
         with Session(self.engine) as session:
             freeze_bias(session, periods=sorted(periods),
-                        plans={(QUESTIONNAIRE, VERSION): bias_plan(battery)})
+                        plans={(QUESTIONNAIRE, VERSION): _plan()})
             session.commit()
+
+
+@functools.cache
+def _plan() -> BiasPlan:
+    """Parsed once per run: the YAML costs more than a small freeze."""
+    return bias_plan(Registry.from_directory(ROOT / "questionnaires").get(QUESTIONNAIRE, VERSION))
 
 
 @dataclass(frozen=True)
