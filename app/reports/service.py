@@ -34,6 +34,7 @@ from app.questionnaires.schema import (
     YesNo,
 )
 from app.reports import periods, queries
+from app.reports.audit import Cells, counts_audit
 from app.reports.lattice import LatticeError, Query
 from app.reports.queries import Scope
 from app.reports.statistics import mean_ci, wilson
@@ -260,7 +261,8 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
-    hidden_n = suppress(n, stages, k)
+    cells = Cells.of(stages[-1].known, months) if stages else None
+    hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells) if cells else None)
     families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(codes[q.id].items())]
                 for q in questionnaire.questions() if not isinstance(q, FreeText)}
     hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,

@@ -39,6 +39,7 @@ class Stage:
     relations: list[Relation]
     by_node: dict[Node, list[Relation]]
     finer: dict[Node, tuple[Node, ...]]  # a period node's parts, frozen by earlier stages
+    known: set[Node]  # every node published once this stage is: its own and earlier stages'
 
 
 def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
@@ -50,12 +51,13 @@ def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
             for node in (relation.total, *relation.parts):
                 by_node[node].append(relation)
         finer = {r.total: r.parts for r in relations if r.periodic}
-        out.append(Stage(nodes - fixed, relations, dict(by_node), finer))
+        out.append(Stage(nodes - fixed, relations, dict(by_node), finer, fixed | nodes))
         fixed |= nodes
     return out
 
 
 Rule = tuple[dict[Node, int], Callable[[Node], bool] | None]  # a family, its zero test
+Audit = Callable[[set[Node], Stage], list[Node]]  # the hidden nodes a pattern still gives away
 
 
 def suppress(
@@ -65,24 +67,51 @@ def suppress(
     *,
     hidden: Iterable[Node] = (),
     invisible: frozenset[Node] = frozenset(),
+    audit: Audit | None = None,
 ) -> set[Node]:
     """The hidden nodes of one family of counts (response counts): those below k, and what
     their relations would give away. `hidden` are hidden up front."""
-    return _suppress([(values, None)], stages, k, hidden=hidden, invisible=invisible)
+    return _suppress([(values, None)], stages, k, hidden=hidden, invisible=invisible,
+                     audit=audit)
 
 
 def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterable[Node],
-              invisible: frozenset[Node]) -> set[Node]:
+              invisible: frozenset[Node], audit: Audit | None = None) -> set[Node]:
     """Hide nodes until no relation gives a hidden number of any family away. The first
     family's small values are hidden for being small (the primary rule); the others' only for
     what their relations would give away (an option count in a visible item may be small).
-    Stage by stage, so a month is settled before its quarter."""
+    Stage by stage, so a month is settled before its quarter. With an `audit`, each stage
+    then hides more until the audit finds nothing given away by all relations together."""
     primary = rules[0][0]
     hidden_set = set(hidden) | set(invisible)
     hidden_set |= {node for node, value in primary.items() if 0 < value < k}
     for stage in stages:
         _fixpoint(rules, stage, k, hidden_set, invisible)
+        while audit is not None and (given_away := audit(hidden_set, stage)):
+            hidden_set.add(_unpin(primary, given_away, stage, hidden_set))
+            _fixpoint(rules, stage, k, hidden_set, invisible)
     return hidden_set - set(invisible)
+
+
+def _unpin(values: dict[Node, int], given_away: list[Node], stage: Stage,
+           hidden: set[Node]) -> Node:
+    """The node to hide so a number the audit found given away gets room: the smallest
+    published neighbour in one of its relations; else the smallest node this stage may still
+    hide (a pattern with all of the stage hidden adds nothing, so this ends)."""
+    def open_(nodes: Iterable[Node]) -> list[Node]:
+        return [n for n in nodes if n not in hidden and _can_hide(n, stage, hidden)]
+
+    def key(node: Node) -> tuple[bool, int, Node]:
+        return (values.get(node, 0) == 0, values.get(node, 0), node)
+
+    for node in sorted(given_away):
+        near = open_(m for r in stage.by_node.get(node, ()) for m in (r.total, *r.parts))
+        if near:
+            return min(near, key=key)
+    anywhere = open_(stage.nodes)
+    if not anywhere:
+        raise RuntimeError(f"suppression cannot protect {sorted(given_away)[:3]}")
+    return min(anywhere, key=key)
 
 
 def _fixpoint(rules: list[Rule], stage: Stage, k: int, hidden: set[Node],

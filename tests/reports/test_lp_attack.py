@@ -44,11 +44,9 @@ class Shape:
 NARROW = Shape()
 WIDE = Shape(("linkoping", "motala", "ydre", "kinda", "boxholm"), ("sv", "en", "ar"),
              ("peer_ambassador", "staff_group", "poster_self_service"))
-# Known leak, not fixed: with three languages and three channels the relation-by-relation
-# remainder rule is not enough. Seed 102 pins Ydre's staff-channel response count for the
-# quarter (27); 4 of seeds 101-112 failed (102, 105 and 111 among them). A sound fix audits the
-# suppression pattern with the same LP (tau-ARGUS style). strict: a fix makes this fail.
-WIDE_LEAK = pytest.mark.xfail(strict=True, reason="known leak in wider tables (issue 5)")
+# Three languages x three channels: the remainder rule, relation by relation, left Ydre's
+# staff-channel quarter (27) pinned in seed 102 and 4 of seeds 101-112; the audit
+# (app/reports/audit.py) now checks every pattern with the attacker's LP.
 
 
 def _dataset(seed_value: int, shape: Shape = NARROW) -> list[Cell]:
@@ -87,7 +85,7 @@ SEEDS = int(os.environ.get("LYSSNA_LP_SEEDS", "6"))
 
 @pytest.mark.parametrize(("seed_value", "shape"), [
     *((s, NARROW) for s in range(1, SEEDS + 1)),  # 1, 5 and 6 found leaks, now fixed
-    pytest.param(102, WIDE, marks=WIDE_LEAK),
+    (102, WIDE),  # pinned a response count before the audit
 ])
 def test_no_suppressed_number_is_pinned(engine, client, seed_value, shape):
     seed(engine, _dataset(seed_value, shape))
