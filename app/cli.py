@@ -87,7 +87,8 @@ def demo(responses: int) -> None:
     click.echo("demo region seeded")
     if responses:
         seeded = seed_responses(engine, registry=Registry.from_directory(
-            settings.questionnaire_dir), count=responses, today=_today(settings.timezone))
+            settings.questionnaire_dir), count=responses, today=_today(settings.timezone),
+            k=settings.min_group_size)
         if seeded:
             click.echo(f"{seeded} demo responses seeded in closed periods")
         else:
@@ -582,7 +583,8 @@ def close_period_command(period: str) -> None:
     settings = get_settings()
     closed = close_and_freeze(_engine(), period=period,
                               registry=Registry.from_directory(settings.questionnaire_dir),
-                              current_period=_today(settings.timezone).strftime("%Y-%m"))
+                              current_period=_today(settings.timezone).strftime("%Y-%m"),
+                              k=settings.min_group_size)
     click.echo(f"closed: {', '.join(closed) if closed else 'nothing new'}")
 
 

@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 raise RuntimeError(message)
             log.warning(message)
         registry = Registry.from_directory(settings.questionnaire_dir)
-        freeze_pending_bias_counts(engine, registry)
+        freeze_pending(engine, registry, settings.min_group_size)
         clock = Clock(ZoneInfo(settings.timezone))
         keys = Keys.from_secret(settings.secret_key)
         app.state.engine = engine
@@ -127,26 +127,34 @@ def close_due_periods(app: FastAPI, settings: Settings) -> None:
                               grace_days=settings.period_grace_days)
     if due:
         close_and_freeze(app.state.engine, period=due, registry=app.state.registry,
-                         current_period=app.state.clock.period())
+                         current_period=app.state.clock.period(), k=settings.min_group_size)
         log.info("closed period %s", due)
         if settings.results_warm_cache:
             warm_results(app)
 
 
-def freeze_pending_bias_counts(engine: Engine, registry: Registry) -> None:
-    """Months closed before `bias_count` existed get their bias counts once, at start-up."""
+def freeze_pending(engine: Engine, registry: Registry, k: int) -> None:
+    """Months closed before `bias_count` or `suppression_pattern` existed (or a changed k)
+    get their frozen bias counts and suppression patterns once, at start-up."""
     from sqlmodel import Session
 
-    from app.reports.service import bias_pending, freeze_pending_bias
+    from app.reports.service import (
+        bias_pending,
+        freeze_patterns,
+        freeze_pending_bias,
+        patterns_pending,
+    )
 
-    with Session(engine) as session:
-        if not bias_pending(session):  # the usual case: a read, no write lock
+    with Session(engine) as session:  # the usual case: a read, no write lock
+        if not bias_pending(session) and not patterns_pending(session, registry=registry, k=k):
             return
     with Session(engine) as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         months = freeze_pending_bias(session, registry=registry)
+        stored = freeze_patterns(session, registry=registry, k=k)
         session.commit()
-    log.info("froze the bias counts of %d closed months", len(months))
+    log.info("froze the bias counts of %d closed months and the suppression patterns of %d "
+             "periods", len(months), stored)
 
 
 def warm_results(app: FastAPI) -> None:

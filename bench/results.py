@@ -50,6 +50,7 @@ from app.storage.migrate import upgrade  # noqa: E402
 
 PG_ADMIN = os.environ.get("LYSSNA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench password that is long enough"
+K = Settings.model_fields["min_group_size"].default  # what the served app uses
 FLOOR_SQL = (
     "SELECT r.municipality_id, a.question, a.value, count(*) FROM answer a "
     "JOIN response r ON r.id = a.response_id WHERE r.intervention_id = :i "
@@ -71,7 +72,7 @@ def prepare(url: str, n: int) -> tuple[float | None, str]:
         seed_demo_base(session, registry)
         session.commit()
     started = time.perf_counter()
-    seed_responses(engine, registry=registry, count=n, today=date.today())
+    seed_responses(engine, registry=registry, count=n, today=date.today(), k=K)
     seeded = time.perf_counter() - started
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

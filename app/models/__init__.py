@@ -15,7 +15,13 @@ from app.models.draft import Draft  # noqa: E402
 from app.models.geography import Intervention, Municipality  # noqa: E402
 from app.models.questionnaire import QuestionnaireVersion  # noqa: E402
 from app.models.response import Answer, Response, ResponseInbox  # noqa: E402
-from app.models.results import ApiToken, BiasCount, ClosedPeriod, ResultCount  # noqa: E402
+from app.models.results import (  # noqa: E402
+    ApiToken,
+    BiasCount,
+    ClosedPeriod,
+    ResultCount,
+    SuppressionPattern,
+)
 from app.models.staff import (  # noqa: E402
     AuditEvent,
     LoginFailure,
@@ -47,6 +53,7 @@ __all__ = [
     "ResponseInbox",
     "ResultCount",
     "BiasCount",
+    "SuppressionPattern",
     "Token",
     "TokenState",
 ]

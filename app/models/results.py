@@ -8,7 +8,7 @@ ids, no free text.
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, String
+from sqlalchemy import Column, Index, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -74,6 +74,25 @@ class BiasCount(SQLModel, table=True):
     item: str = Field(sa_column=Column(String(40), primary_key=True))
     pattern: str = Field(sa_column=Column(String(60), primary_key=True))
     n: int
+
+
+class SuppressionPattern(SQLModel, table=True):
+    """The hidden cells of one published period (month, quarter or year) of one questionnaire
+    version and intervention, at one minimum group size k, frozen when the period closes.
+
+    `hidden` is JSON: family ("" for response counts, else a question id) -> the hidden
+    (municipality id or 0 for the region, dimension, dimension value) of that period. Pages read
+    it instead of recomputing suppression and its audit, so what was published stays published
+    exactly as it was, whatever later code does (app/reports/service.py)."""
+
+    __tablename__ = "suppression_pattern"
+
+    questionnaire_id: str = Field(sa_column=Column(String(60), primary_key=True))
+    questionnaire_version: int = Field(primary_key=True)
+    intervention_id: int = Field(primary_key=True)
+    k: int = Field(primary_key=True)
+    period: str = Field(sa_column=Column(String(7), primary_key=True))
+    hidden: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class ApiToken(SQLModel, table=True):

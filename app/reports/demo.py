@@ -50,7 +50,7 @@ CHANNEL_SHARE = {Channel.peer_ambassador: 40, Channel.staff_group: 30,
 CHUNK = 20_000
 
 
-def seed_responses(engine: Engine, *, registry: Registry, count: int, today: date,
+def seed_responses(engine: Engine, *, registry: Registry, count: int, today: date, k: int,
                    seed: int = 2026) -> int:
     """Seed `count` demo responses over the 12 months before `today`'s month and close them.
     Does nothing (returns 0) when demo data or closed periods already exist."""
@@ -111,7 +111,7 @@ def seed_responses(engine: Engine, *, registry: Registry, count: int, today: dat
                 "label": "demo", "revoked": False, "issued": n + n * 2 // 5 + rng.randint(0, 3)})
         session.execute(insert(Batch), batches)
         close_period(session, period=months[-1], registry=registry,
-                     now=datetime.now(UTC), demo=True)
+                     now=datetime.now(UTC), k=k, demo=True)
         session.commit()
     return count
 

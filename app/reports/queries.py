@@ -9,6 +9,7 @@ no other module reads these tables.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from app.models import (
     Response,
     ResponseInbox,
     ResultCount,
+    SuppressionPattern,
 )
 from app.questionnaires.schema import NON_SUBSTANTIVE, PREFER_NOT
 
@@ -175,6 +177,55 @@ def value_counts(session: Session, *, questionnaire_id: str, version: int,
         rc.dim == dim, rc.question != "", rc.value != "*",
     )
     return list(session.connection().execute(query).all())
+
+
+# -- frozen suppression patterns ---------------------------------------------------------------
+
+Pattern = dict[str, list[tuple[int, str, str]]]  # family -> hidden (area, dim, dim value)
+
+
+def pattern_scopes(session: Session) -> list[tuple[str, int, int, str]]:
+    """(questionnaire, version, intervention, year) of every closed month with counts."""
+    rc = ResultCount
+    year = func.substr(rc.period, 1, 4)
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(rc.questionnaire_id, rc.questionnaire_version, rc.intervention_id, year)
+        .where(rc.question == "", rc.value == "").distinct()
+        .order_by(rc.questionnaire_id, rc.questionnaire_version, rc.intervention_id, year))]
+
+
+def pattern_periods(session: Session, *, k: int) -> dict[tuple[str, int, int], set[str]]:
+    """The periods with a stored pattern at this k, by (questionnaire, version, intervention)."""
+    sp = SuppressionPattern
+    out: dict[tuple[str, int, int], set[str]] = defaultdict(set)
+    for qid, version, intervention_id, period in session.execute(select(
+            sp.questionnaire_id, sp.questionnaire_version, sp.intervention_id, sp.period)
+            .where(sp.k == k)):
+        out[(qid, version, intervention_id)].add(period)
+    return out
+
+
+def patterns(session: Session, *, questionnaire_id: str, version: int, intervention_id: int,
+             k: int, year: str) -> dict[str, Pattern]:
+    """The stored patterns of one year's periods, by period."""
+    sp = SuppressionPattern
+    rows = session.execute(select(sp.period, sp.hidden).where(
+        sp.questionnaire_id == questionnaire_id, sp.questionnaire_version == version,
+        sp.intervention_id == intervention_id, sp.k == k,
+        sp.period.startswith(year)))  # type: ignore[attr-defined]
+    return {period: {family: [tuple(h) for h in hidden]  # type: ignore[misc]
+                     for family, hidden in json.loads(text_).items()}
+            for period, text_ in rows}
+
+
+def store_patterns(session: Session, *, questionnaire_id: str, version: int,
+                   intervention_id: int, k: int, stored: dict[str, Pattern]) -> None:
+    if stored:
+        session.execute(insert(SuppressionPattern.__table__), [  # type: ignore[arg-type]
+            {"questionnaire_id": questionnaire_id, "questionnaire_version": version,
+             "intervention_id": intervention_id, "k": k, "period": period,
+             "hidden": json.dumps(pattern, sort_keys=True, separators=(",", ":"))}
+            for period, pattern in sorted(stored.items())])
 
 
 def free_texts(session: Session, *, questionnaire_id: str, version: int, intervention_id: int,

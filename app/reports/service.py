@@ -171,17 +171,18 @@ class Structure:
     hidden_n: set[Node]
     hidden_items: dict[str, set[Node]]
     families: dict[str, list[dict[Node, int]]]  # per item: base, then each answer code
+    fresh: dict[str, queries.Pattern] = field(default_factory=dict)  # periods not stored yet
 
 
 def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: list[str],
-                      watermark: str) -> list[tuple[set[Node], list[Relation]]]:
+                      watermark: str) -> list[tuple[str, set[Node], list[Relation]]]:
     municipalities = [a for a in areas if a != REGION]
     by_dim: dict[str, list[str]] = defaultdict(list)
     for dim, value in slices:
         if dim != "all":
             by_dim[dim].append(value)
 
-    def level(t: str, finer: list[str]) -> tuple[set[Node], list[Relation]]:
+    def level(t: str, finer: list[str]) -> tuple[str, set[Node], list[Relation]]:
         nodes = {(a, t, d, v) for a in areas for d, v in slices}
         relations = [Relation((REGION, t, d, v), tuple((m, t, d, v) for m in municipalities),
                               geographic=True) for d, v in slices]
@@ -193,7 +194,7 @@ def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: l
                 for d, v in slices:
                     relations.append(Relation((a, t, d, v), tuple((a, f, d, v) for f in finer),
                                               periodic=True))
-        return nodes, relations
+        return t, nodes, relations
 
     stages = []
     for month in months:
@@ -261,15 +262,39 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
+    stored = queries.patterns(session, questionnaire_id=questionnaire.id,
+                              version=questionnaire.version, intervention_id=intervention_id,
+                              k=k, year=year)
+
+    def settled(family: str) -> dict[str, set[Node]]:
+        return {period: {(a, period, d, v) for a, d, v in pattern.get(family, ())}
+                for period, pattern in stored.items()}
+
     cells = Cells.of(stages[-1].known, months) if stages else None
-    hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells) if cells else None)
+    hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells) if cells else None,
+                        settled=settled(""))
     families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(codes[q.id].items())]
                 for q in questionnaire.questions() if not isinstance(q, FreeText)}
     hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,
-                                     hidden_responses=hidden_n)
+                                     hidden_responses=hidden_n, settled=settled(q))
                     for q, f in families.items()}
+    fresh = [stage.period for stage in stages if stage.period not in stored]
     return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
-                     hidden_n, hidden_items, families)
+                     hidden_n, hidden_items, families,
+                     _patterns(fresh, {"": hidden_n, **hidden_items}))
+
+
+def _patterns(periods_: list[str], hidden: dict[str, set[Node]]) -> dict[str, queries.Pattern]:
+    """The hidden nodes of some periods, as stored: per period, per family."""
+    out: dict[str, queries.Pattern] = {p: {family: [] for family in hidden} for p in periods_}
+    for family, nodes in hidden.items():
+        for area, period, dim, value in nodes:
+            if period in out:
+                out[period][family].append((area, dim, value))
+    for pattern in out.values():
+        for nodes_ in pattern.values():
+            nodes_.sort()
+    return out
 
 
 def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
@@ -493,9 +518,10 @@ def _item(q: Question, base: int | None, counts: dict[str, int]) -> ItemResult:
 
 # -- closing periods -------------------------------------------------------------------------
 
-def close_period(session: Session, *, period: str, registry: Registry, now: datetime,
+def close_period(session: Session, *, period: str, registry: Registry, now: datetime, k: int,
                  demo: bool = False) -> list[str]:
-    """Freeze every month up to `period` that is not closed yet; returns the months closed.
+    """Freeze every month up to `period` that is not closed yet, with its suppression
+    pattern at minimum group size k; returns the months closed.
 
     The caller flushes the inbox first, so every answer of those months is counted.
     """
@@ -518,6 +544,7 @@ def close_period(session: Session, *, period: str, registry: Registry, now: date
                              issued=queries.issued_in(session, month))
     session.flush()
     freeze_pending_bias(session, registry=registry)
+    freeze_patterns(session, registry=registry, k=k)
     return [m for m in months if m not in closed]
 
 
@@ -538,6 +565,44 @@ def freeze_pending_bias(session: Session, *, registry: Registry) -> list[str]:
                         .values(bias_frozen=True))
         session.flush()
     return pending
+
+
+def patterns_pending(session: Session, *, registry: Registry,
+                     k: int) -> list[tuple[Questionnaire, int, str, str]]:
+    """(questionnaire, intervention, year, watermark) of closed data whose periods lack a
+    stored suppression pattern at this k."""
+    mark = queries.watermark(session)
+    if mark is None:
+        return []
+    have = queries.pattern_periods(session, k=k)
+    out = []
+    for qid, version, intervention_id, year in queries.pattern_scopes(session):
+        if (qid, version) not in registry.versions:
+            continue
+        watermark = min(mark, f"{year}-12")
+        months = [m for m in periods.months_of(year) if m <= watermark]
+        wanted = {t for t, _n, _r in _nodes_and_stages([REGION], [("all", "")], months,
+                                                       watermark)}
+        if wanted - have.get((qid, version, intervention_id), set()):
+            out.append((registry.get(qid, version), intervention_id, year, watermark))
+    return out
+
+
+def freeze_patterns(session: Session, *, registry: Registry, k: int) -> int:
+    """Store the suppression pattern of every closed period that lacks one: the periods just
+    closed, or, once, those closed before patterns were stored. From then on pages read the
+    pattern instead of recomputing it (and its audit), so a published period cannot change.
+    Returns how many periods were stored."""
+    done = 0
+    for questionnaire, intervention_id, year, watermark in patterns_pending(
+            session, registry=registry, k=k):
+        structure = _region_structure(session, questionnaire, intervention_id, year, watermark, k)
+        queries.store_patterns(session, questionnaire_id=questionnaire.id,
+                               version=questionnaire.version, intervention_id=intervention_id,
+                               k=k, stored=structure.fresh)
+        done += len(structure.fresh)
+    session.flush()
+    return done
 
 
 def first_open_period(session: Session, month: str) -> str:

@@ -35,6 +35,7 @@ class Relation:
 
 @dataclass
 class Stage:
+    period: str  # the month, quarter or year this stage publishes
     nodes: set[Node]  # the nodes this stage may hide (earlier stages' nodes are frozen)
     relations: list[Relation]
     by_node: dict[Node, list[Relation]]
@@ -42,22 +43,23 @@ class Stage:
     known: set[Node]  # every node published once this stage is: its own and earlier stages'
 
 
-def plan(stages: Iterable[tuple[set[Node], list[Relation]]]) -> list[Stage]:
+def plan(stages: Iterable[tuple[str, set[Node], list[Relation]]]) -> list[Stage]:
     """Index the relations once; the plan is shared by every statistic of a table."""
     out, fixed = [], set()
-    for nodes, relations in stages:
+    for period, nodes, relations in stages:
         by_node: dict[Node, list[Relation]] = defaultdict(list)
         for relation in relations:
             for node in (relation.total, *relation.parts):
                 by_node[node].append(relation)
         finer = {r.total: r.parts for r in relations if r.periodic}
-        out.append(Stage(nodes - fixed, relations, dict(by_node), finer, fixed | nodes))
+        out.append(Stage(period, nodes - fixed, relations, dict(by_node), finer, fixed | nodes))
         fixed |= nodes
     return out
 
 
 Rule = tuple[dict[Node, int], Callable[[Node], bool] | None]  # a family, its zero test
 Audit = Callable[[set[Node], Stage], list[Node]]  # the hidden nodes a pattern still gives away
+Settled = dict[str, set[Node]]  # period -> its hidden nodes, frozen when it closed
 
 
 def suppress(
@@ -68,24 +70,31 @@ def suppress(
     hidden: Iterable[Node] = (),
     invisible: frozenset[Node] = frozenset(),
     audit: Audit | None = None,
+    settled: Settled | None = None,
 ) -> set[Node]:
     """The hidden nodes of one family of counts (response counts): those below k, and what
     their relations would give away. `hidden` are hidden up front."""
     return _suppress([(values, None)], stages, k, hidden=hidden, invisible=invisible,
-                     audit=audit)
+                     audit=audit, settled=settled)
 
 
 def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterable[Node],
-              invisible: frozenset[Node], audit: Audit | None = None) -> set[Node]:
+              invisible: frozenset[Node], audit: Audit | None = None,
+              settled: Settled | None = None) -> set[Node]:
     """Hide nodes until no relation gives a hidden number of any family away. The first
     family's small values are hidden for being small (the primary rule); the others' only for
     what their relations would give away (an option count in a visible item may be small).
     Stage by stage, so a month is settled before its quarter. With an `audit`, each stage
-    then hides more until the audit finds nothing given away by all relations together."""
+    then hides more until the audit finds nothing given away by all relations together. A
+    stage in `settled` (frozen when its period closed) keeps exactly its stored pattern."""
     primary = rules[0][0]
     hidden_set = set(hidden) | set(invisible)
     hidden_set |= {node for node, value in primary.items() if 0 < value < k}
     for stage in stages:
+        if settled is not None and stage.period in settled:
+            hidden_set -= stage.nodes
+            hidden_set |= settled[stage.period]
+            continue
         _fixpoint(rules, stage, k, hidden_set, invisible)
         while audit is not None and (given_away := audit(hidden_set, stage)):
             hidden_set.add(_unpin(primary, given_away, stage, hidden_set))
@@ -216,7 +225,8 @@ def _repair_family(values: dict[Node, int], zero_unsafe: Callable[[Node], bool] 
 def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, *,
                   hidden: Iterable[Node], responses: dict[Node, int],
                   hidden_responses: set[Node],
-                  invisible: frozenset[Node] = frozenset()) -> set[Node]:
+                  invisible: frozenset[Node] = frozenset(),
+                  settled: Settled | None = None) -> set[Node]:
     """Joint suppression of one item: its base (first family, with the primary rule) and each
     answer code's count (the others), all hidden together, iterated until no family needs
     more. Protects distributions, means (score sums) and "prefer not to answer" counts, not
@@ -235,4 +245,4 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
         return base.get(node, 0) > 0 and node not in hidden_responses and node not in invisible
 
     return _suppress([(values, unsafe if values is unanswered else None) for values in families],
-                     stages, k, hidden=hidden, invisible=invisible)
+                     stages, k, hidden=hidden, invisible=invisible, settled=settled)

@@ -102,8 +102,8 @@ def _next_month(month: str) -> str:
     return f"{year + 1}-01" if mon == 12 else f"{year}-{mon + 1:02d}"
 
 
-def close_and_freeze(engine: Engine, *, period: str, registry: object,
-                     current_period: str) -> list[str]:
+def close_and_freeze(engine: Engine, *, period: str, registry: object, current_period: str,
+                     k: int) -> list[str]:
     """Flush every waiting answer, then close and freeze the months up to `period`."""
     from datetime import UTC, datetime
 
@@ -113,7 +113,7 @@ def close_and_freeze(engine: Engine, *, period: str, registry: object,
     with Session(engine) as session:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         closed = close_period(session, period=period, registry=registry,  # type: ignore[arg-type]
-                              now=datetime.now(UTC))
+                              now=datetime.now(UTC), k=k)
         if closed:
             from app.auth import audit
 

@@ -63,7 +63,7 @@ def seed(engine: Engine, cells: list[Cell]) -> None:
 
 def close(engine: Engine, month: str) -> None:
     with Session(engine) as session:
-        close_period(session, period=month, registry=registry(), now=datetime.now(UTC))
+        close_period(session, period=month, registry=registry(), now=datetime.now(UTC), k=5)
         session.commit()
 
 

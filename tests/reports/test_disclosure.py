@@ -112,7 +112,7 @@ class TestCrossAuthorisation:
 
         region, a, b = (0, "2026-01", "all", ""), (1, "2026-01", "all", ""), \
             (2, "2026-01", "all", "")
-        stages = plan([({region, a, b}, [Relation(region, (a, b), geographic=True)])])
+        stages = plan([("2026-01", {region, a, b}, [Relation(region, (a, b), geographic=True)])])
         values = {region: 23, a: 20, b: 3}
         hidden = suppress(values, stages, 5, hidden=set(), invisible=frozenset({b}))
         assert region in hidden and a not in hidden
@@ -147,8 +147,8 @@ class TestSecondaryPartners:
                   months[1][0]: 5, months[1][1]: 5, months[2][0]: 3, months[2][1]: 0,
                   months[3][0]: 2, months[3][1]: 48}
         stages = plan([
-            ({m for ms in months.values() for m in ms}, []),  # months settled before
-            (set(quarter.values()),
+            ("2026-02", {m for ms in months.values() for m in ms}, []),  # months, settled first
+            ("2026-Q1", set(quarter.values()),
              [Relation(quarter[0], (quarter[1], quarter[2], quarter[3]), geographic=True),
               *(Relation(quarter[a], tuple(months[a]), periodic=True) for a in (1, 2, 3))]),
         ])
@@ -164,7 +164,8 @@ class TestSecondaryPartners:
         from app.reports.suppression import Relation, plan, suppress_item
 
         region, a, b, c = ((area, "2026-01", "all", "") for area in range(4))
-        stages = plan([({region, a, b, c}, [Relation(region, (a, b, c), geographic=True)])])
+        stages = plan([("2026-01", {region, a, b, c},
+                        [Relation(region, (a, b, c), geographic=True)])])
         base = {region: 30, a: 10, b: 10, c: 10}
         fours = dict(base)  # everyone answered 4
         hidden = suppress_item([base, fours], stages, 5, hidden={b, c}, responses=dict(base),

@@ -67,7 +67,7 @@ class TestCloseEarly:
     def test_answers_after_closing_count_in_the_next_month(self, engine, settings, client):
         month = client.app.state.clock.period()
         closed = close_and_freeze(engine, period=month, registry=registry(),
-                                  current_period=month)
+                                  current_period=month, k=5)
         assert closed[-1] == month
         _, tokens = create_tokens(engine, settings, 1)
         Respondent(client).answer_all(tokens[0])
@@ -93,7 +93,8 @@ class TestCloseEarly:
         from app.models import AuditEvent
 
         month = client.app.state.clock.period()
-        close_and_freeze(engine, period=month, registry=registry(), current_period=month)
+        close_and_freeze(engine, period=month, registry=registry(), current_period=month,
+                         k=5)
         with Session(engine) as session:
             actions = session.execute(select(AuditEvent.action)).scalars().all()
         assert "period_close" in actions
