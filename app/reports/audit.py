@@ -85,7 +85,8 @@ def pinned(rows: list[Row], targets: dict[Hashable, np.ndarray], size: int) -> l
     nonzero = [(cells, value) for cells, value in rows if value != 0]
     free = np.flatnonzero(~zero)
     if nonzero and free.size:
-        free = free[~_always_zero(*_matrix(nonzero, free, size))]
+        matrix, values, _column = _matrix(nonzero, free, size)
+        free = free[~_always_zero(matrix, values)]
     matrix, values, column = _matrix(nonzero, free, size)
     null = _null_vectors(matrix)
     out = []
@@ -119,7 +120,7 @@ def _matrix(rows: list[Row], free: np.ndarray,
     return matrix, np.array([v for _c, v in rows], dtype=float), column
 
 
-def _always_zero(matrix: sparse.csr_matrix, values: np.ndarray, _column: np.ndarray) -> np.ndarray:
+def _always_zero(matrix: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
     """Cells that are 0 in every solution: maximise sum(t) over A x = l b, t <= x, 0 <= t <= 1,
     l >= 1. Scaling lets every cell that can be positive reach t = 1 at once."""
     m, n = matrix.shape
