@@ -150,9 +150,10 @@ def issued_in(session: Session, period: str) -> list[dict[str, object]]:
 # -- reading frozen counts --------------------------------------------------------------------
 
 def structure_counts(session: Session, *, questionnaire_id: str, version: int,
-                     intervention_id: int, months: Sequence[str]) -> list[tuple]:
+                     intervention_id: int, months: Sequence[str],
+                     codes: bool = True) -> list[tuple]:
     """Every frozen count of one intervention over some months, in every dimension: cell
-    sizes, item bases, answer-code counts and issued tokens (what suppression needs)."""
+    sizes, item bases, issued tokens and (with `codes`) answer-code counts."""
     if not months:
         return []
     rc = ResultCount
@@ -161,6 +162,8 @@ def structure_counts(session: Session, *, questionnaire_id: str, version: int,
         rc.questionnaire_id == questionnaire_id, rc.questionnaire_version == version,
         rc.intervention_id == intervention_id, rc.period.in_(months),  # type: ignore[attr-defined]
     )
+    if not codes:
+        query = query.where(or_(rc.question == "", rc.value == "*"))
     return list(session.connection().execute(query).all())
 
 

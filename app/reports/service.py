@@ -207,18 +207,25 @@ def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: l
     return stages
 
 
+def _stage_periods(months: list[str], watermark: str) -> list[str]:
+    """The periods published once `months` are closed, in the order they are settled."""
+    return [t for t, _n, _r in _nodes_and_stages([REGION], [("all", "")], months, watermark)]
+
+
 def _structure(session: Session, *, questionnaire: Questionnaire, intervention_id: int,
                year: str, watermark: str, viewer: Viewer, k: int,
-               cache: dict | None) -> Structure:
-    key = (questionnaire.key, intervention_id, year, watermark, viewer, k)
+               cache: dict | None, codes: bool = False) -> Structure:
+    key = (questionnaire.key, intervention_id, year, watermark, viewer, k, codes)
     if cache is not None and key in cache:
         return cache[key]
-    if not viewer.is_region:
+    if not viewer.is_region:  # the cross-authorisation rule needs the answer-code counts
         base = _structure(session, questionnaire=questionnaire, intervention_id=intervention_id,
-                          year=year, watermark=watermark, viewer=REGION_VIEWER, k=k, cache=cache)
+                          year=year, watermark=watermark, viewer=REGION_VIEWER, k=k, cache=cache,
+                          codes=True)
         result = _restrict(base, viewer, year, watermark, k)
     else:
-        result = _region_structure(session, questionnaire, intervention_id, year, watermark, k)
+        result = _region_structure(session, questionnaire, intervention_id, year, watermark, k,
+                                   codes=codes)
     if cache is not None:
         if len(cache) > 256:
             cache.clear()
@@ -237,15 +244,23 @@ def _times(month: str, watermark: str) -> list[str]:
 
 
 def _region_structure(session: Session, questionnaire: Questionnaire, intervention_id: int,
-                      year: str, watermark: str, k: int) -> Structure:
+                      year: str, watermark: str, k: int, *, codes: bool = True) -> Structure:
+    """Counts and suppression of one intervention-year as the region sees it. Stored
+    patterns are read; periods without one are computed (with the audit). Answer-code counts
+    are read only where something needs them (`codes`, or a period to compute): a page needs
+    bases and cell sizes, and the codes are most of the rows."""
     months = [m for m in periods.months_of(year) if m <= watermark]
+    stored = queries.patterns(session, questionnaire_id=questionnaire.id,
+                              version=questionnaire.version, intervention_id=intervention_id,
+                              k=k, year=year)
+    codes = codes or not set(_stage_periods(months, watermark)) <= set(stored)
     rows = queries.structure_counts(session, questionnaire_id=questionnaire.id,
                                     version=questionnaire.version,
-                                    intervention_id=intervention_id, months=months)
+                                    intervention_id=intervention_id, months=months, codes=codes)
     n: dict[Node, int] = defaultdict(int)
     issued: dict[Node, int] = defaultdict(int)
     bases: dict[str, dict[Node, int]] = defaultdict(lambda: defaultdict(int))
-    codes: dict[str, dict[str, dict[Node, int]]] = defaultdict(
+    counts: dict[str, dict[str, dict[Node, int]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(int)))
     times = {m: _times(m, watermark) for m in months}
     areas, slices = {REGION}, {("all", "")}
@@ -257,14 +272,11 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
         elif value == "*":
             target = bases[question]
         else:
-            target = codes[question][value]
+            target = counts[question][value]
         for t in times[month]:
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
-    stored = queries.patterns(session, questionnaire_id=questionnaire.id,
-                              version=questionnaire.version, intervention_id=intervention_id,
-                              k=k, year=year)
 
     def settled(family: str) -> dict[str, set[Node]]:
         return {period: {(a, period, d, v) for a, d, v in pattern.get(family, ())}
@@ -273,7 +285,7 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     cells = Cells.of(stages[-1].known, months) if stages else None
     hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells) if cells else None,
                         settled=settled(""))
-    families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(codes[q.id].items())]
+    families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(counts[q.id].items())]
                 for q in questionnaire.questions() if not isinstance(q, FreeText)}
     hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,
                                      hidden_responses=hidden_n, settled=settled(q))
@@ -581,9 +593,8 @@ def patterns_pending(session: Session, *, registry: Registry,
             continue
         watermark = min(mark, f"{year}-12")
         months = [m for m in periods.months_of(year) if m <= watermark]
-        wanted = {t for t, _n, _r in _nodes_and_stages([REGION], [("all", "")], months,
-                                                       watermark)}
-        if wanted - have.get((qid, version, intervention_id), set()):
+        if set(_stage_periods(months, watermark)) - have.get((qid, version, intervention_id),
+                                                             set()):
             out.append((registry.get(qid, version), intervention_id, year, watermark))
     return out
 
