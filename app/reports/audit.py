@@ -13,8 +13,9 @@ Exact, without one linear program per hidden number:
    and Todd 1985) finds every other cell that is 0 in every solution.
 2. On the remaining cells the solutions fill a relatively open polytope, so a hidden sum is
    fixed exactly when it is constant on the affine hull: when its vector is orthogonal to the
-   null space of the published rows. Three random null-space vectors (least squares) test that;
-   a borderline case is settled by the two linear programs themselves.
+   null space of the published rows. A random null-space vector (least squares) tests that: a
+   free sum scores clearly above 0 (almost surely), and anything not clearly free is settled by
+   its own two linear programs, minimum and maximum.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ Row = tuple[np.ndarray, float]  # the finest cells a published number sums, and 
 
 _NULL_VECTORS = 1
 _PINNED = 1e-7  # |target . z| below this for every null vector: fixed
-_FREE = 1e-3  # above this for some null vector: certainly not fixed
+_FREE = 1e-3  # above this for some null vector: free; in between, the exact LPs decide
 
 
 @dataclass(frozen=True)
