@@ -174,8 +174,8 @@ class Structure:
     fresh: dict[str, queries.Pattern] = field(default_factory=dict)  # periods not stored yet
 
 
-def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: list[str],
-                      watermark: str) -> list[tuple[str, set[Node], list[Relation]]]:
+def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]],
+                      months: list[str]) -> list[tuple[str, set[Node], list[Relation]]]:
     municipalities = [a for a in areas if a != REGION]
     by_dim: dict[str, list[str]] = defaultdict(list)
     for dim, value in slices:
@@ -207,9 +207,9 @@ def _nodes_and_stages(areas: list[int], slices: list[tuple[str, str]], months: l
     return stages
 
 
-def _stage_periods(months: list[str], watermark: str) -> list[str]:
+def _stage_periods(months: list[str]) -> list[str]:
     """The periods published once `months` are closed, in the order they are settled."""
-    return [t for t, _n, _r in _nodes_and_stages([REGION], [("all", "")], months, watermark)]
+    return [t for t, _n, _r in _nodes_and_stages([REGION], [("all", "")], months)]
 
 
 def _structure(session: Session, *, questionnaire: Questionnaire, intervention_id: int,
@@ -253,10 +253,11 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     stored = queries.patterns(session, questionnaire_id=questionnaire.id,
                               version=questionnaire.version, intervention_id=intervention_id,
                               k=k, year=year)
-    codes = codes or not set(_stage_periods(months, watermark)) <= set(stored)
+    complete = set(_stage_periods(months)) <= set(stored)
     rows = queries.structure_counts(session, questionnaire_id=questionnaire.id,
                                     version=questionnaire.version,
-                                    intervention_id=intervention_id, months=months, codes=codes)
+                                    intervention_id=intervention_id, months=months,
+                                    codes=codes or not complete)
     n: dict[Node, int] = defaultdict(int)
     issued: dict[Node, int] = defaultdict(int)
     bases: dict[str, dict[Node, int]] = defaultdict(lambda: defaultdict(int))
@@ -276,17 +277,21 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
         for t in times[month]:
             target[(muni, t, dim, dim_value)] += count
             target[(REGION, t, dim, dim_value)] += count
-    stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months, watermark))
+    families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(counts[q.id].items())]
+                for q in questionnaire.questions() if not isinstance(q, FreeText)}
 
     def settled(family: str) -> dict[str, set[Node]]:
         return {period: {(a, period, d, v) for a, d, v in pattern.get(family, ())}
                 for period, pattern in stored.items()}
 
-    cells = Cells.of(stages[-1].known, months) if stages else None
-    hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells) if cells else None,
-                        settled=settled(""))
-    families = {q.id: [dict(bases[q.id])] + [dict(v) for _c, v in sorted(counts[q.id].items())]
-                for q in questionnaire.questions() if not isinstance(q, FreeText)}
+    if complete:  # the usual page: every period's pattern was stored when it closed
+        hidden_n = set().union(*settled("").values())
+        hidden_items = {q: set().union(*settled(q).values()) for q in families}
+        return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
+                         hidden_n, hidden_items, families)
+    stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months))
+    cells = Cells.of(stages[-1].known, months)
+    hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells), settled=settled(""))
     hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,
                                      hidden_responses=hidden_n, settled=settled(q))
                     for q, f in families.items()}
@@ -317,7 +322,7 @@ def _restrict(region: Structure, viewer: Viewer, year: str, watermark: str,
     areas = sorted({a for a, _t, _d, _v in all_nodes} | {REGION})
     slices = sorted({(d, v) for _a, _t, d, v in all_nodes} | {("all", "")})
     months = [m for m in periods.months_of(year) if m <= watermark]
-    stages = plan(_nodes_and_stages(areas, slices, months, watermark))
+    stages = plan(_nodes_and_stages(areas, slices, months))
     invisible = frozenset(
         node for stage in stages for node in stage.nodes if not viewer.sees(node[0])
     )
@@ -598,8 +603,7 @@ def patterns_pending(session: Session, *, registry: Registry,
             continue
         watermark = min(mark, f"{year}-12")
         months = [m for m in periods.months_of(year) if m <= watermark]
-        if set(_stage_periods(months, watermark)) - have.get((qid, version, intervention_id),
-                                                             set()):
+        if set(_stage_periods(months)) - have.get((qid, version, intervention_id), set()):
             out.append((registry.get(qid, version), intervention_id, year, watermark))
     return out
 

@@ -81,7 +81,7 @@ class TestAuditedSuppression:
                                            ("channel", channel)):
                             values[(area, t, dim, value)] += n
         slices = sorted({(d, v) for _a, _t, d, v in values})
-        stages = plan(_nodes_and_stages([REGION, 1, 2, 3], slices, [t], t))
+        stages = plan(_nodes_and_stages([REGION, 1, 2, 3], slices, [t]))
         return dict(values), stages, Cells.of(stages[-1].known, [t])
 
     def given_away(self, values, grid, hidden) -> list:
