@@ -8,34 +8,41 @@ minimum and maximum over that system are equal is given away. With three languag
 channels that happened (a municipality's staff-channel quarter, pinned through months, other
 municipalities, the language breakdown and published zeros), so every pattern is audited.
 
+Response counts and every item are audited: an item's unknowns are its finest cells per
+answer code, and its codes split the cell's response count (`partition_audit`).
+
 Exact, without one linear program per hidden number:
-1. Every finest cell inside a published 0 is 0; one homogenised linear program (Freund, Roundy
-   and Todd 1985) finds every other cell that is 0 in every solution.
+1. Every finest cell inside a published 0 is 0; an interior point of the solutions (one
+   interior point run, no crossover; Freund, Roundy and Todd's linear program if that is
+   unclear) shows every other cell that is 0 in every solution.
 2. On the remaining cells the solutions fill a relatively open polytope, so a hidden sum is
    fixed exactly when it is constant on the affine hull: when its vector is orthogonal to the
-   null space of the published rows. A random null-space vector (least squares) tests that: a
-   free sum scores clearly above 0 (almost surely), and anything not clearly free is settled by
-   its own two linear programs, minimum and maximum.
+   null space of the published rows. Random null-space vectors test that: a free sum scores
+   clearly above 0 (almost surely), and anything not clearly free is settled by its own two
+   linear programs, minimum and maximum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
-from scipy.sparse.linalg import lsqr
+from scipy.sparse.linalg import splu
 
 from app.reports import periods
 from app.reports.suppression import REGION, Audit, Node, Stage
 
 Row = tuple[np.ndarray, float]  # the finest cells a published number sums, and its value
 
-_NULL_VECTORS = 1
+_NULL_VECTORS = 3
 _PINNED = 1e-7  # |target . z| below this for every null vector: fixed
 _FREE = 1e-3  # above this for some null vector: free; in between, the exact LPs decide
+_REGULARISE = 1e-10
+_ZERO, _POSITIVE = 1e-9, 1e-5  # a cell at the interior point: 0, positive; in between: unsure
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class Cells:
 def pinned(rows: list[Row], targets: dict[Hashable, np.ndarray], size: int) -> list[Hashable]:
     """The targets (sums of finest cells) whose value every solution of `rows` shares, except
     those fixed at 0 (hidden parts may sum to 0, B.5.4)."""
+    if not targets:
+        return []
     zero = np.zeros(size, dtype=bool)
     for cells, value in rows:
         if value == 0:
@@ -122,8 +131,38 @@ def _matrix(rows: list[Row], free: np.ndarray,
 
 
 def _always_zero(matrix: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
-    """Cells that are 0 in every solution: maximise sum(t) over A x = l b, t <= x, 0 <= t <= 1,
-    l >= 1. Scaling lets every cell that can be positive reach t = 1 at once."""
+    """Cells that are 0 in every solution. An interior point method without crossover (or
+    presolve, which would move the point to a vertex) ends near the analytic centre of the
+    solutions, where every cell that can be positive is: the others come out as 0 up to
+    rounding. Should any cell land in between, or the method fail, the exact linear
+    program decides."""
+    highs = highspy._Highs()  # the plain binding: highspy.Highs() prints a banner on stdout
+    for option, value in (("output_flag", False), ("solver", "ipm"), ("run_crossover", "off"),
+                          ("presolve", "off"), ("random_seed", 20261128)):
+        highs.setOptionValue(option, value)
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_ = np.zeros(lp.num_col_)
+    lp.col_lower_ = np.zeros(lp.num_col_)
+    lp.col_upper_ = np.full(lp.num_col_, highspy.kHighsInf)
+    lp.row_lower_ = lp.row_upper_ = values
+    columns = matrix.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = (
+        columns.indptr, columns.indices, columns.data)
+    highs.passModel(lp)
+    highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        x = np.asarray(highs.getSolution().col_value)
+        if not np.any((x > _ZERO) & (x < _POSITIVE)):
+            return x <= _ZERO
+    return _always_zero_exact(matrix, values)
+
+
+def _always_zero_exact(matrix: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
+    """The same by one linear program (Freund, Roundy and Todd): maximise sum(t) over
+    A x = l b, t <= x, 0 <= t <= 1, l >= 1. Scaling lets every cell that can be positive
+    reach t = 1 at once."""
     m, n = matrix.shape
     equal = sparse.hstack([matrix, sparse.csr_matrix((m, n)),
                            sparse.csr_matrix(-values.reshape(-1, 1))]).tocsr()
@@ -139,20 +178,22 @@ def _always_zero(matrix: sparse.csr_matrix, values: np.ndarray) -> np.ndarray:
 
 
 def _null_vectors(matrix: sparse.csr_matrix) -> np.ndarray | None:
-    """A few random vectors of the null space of the published rows, or None when least
-    squares did not converge (every target then gets the exact test)."""
+    """A few random vectors of the null space of the published rows, or None when the
+    projection came out inexact (every target then gets the exact test). Projection through
+    one sparse factorisation of A A' (regularised: published rows may depend on each other),
+    with two refinement steps."""
     rng = np.random.default_rng(20261127)  # fixed: a pattern is computed the same everywhere
-    n = matrix.shape[1]
-    out = []
-    for _ in range(_NULL_VECTORS):
-        r = rng.standard_normal(n)
-        if matrix.shape[0]:
-            y = lsqr(matrix.T, r, atol=1e-14, btol=1e-14, iter_lim=50 * n)[0]
-            r = r - matrix.T @ y
-            if np.linalg.norm(matrix @ r) > 1e-8 * max(1.0, np.linalg.norm(r)):
-                return None
-        out.append(r)
-    return np.array(out)
+    m, n = matrix.shape
+    vectors = rng.standard_normal((n, _NULL_VECTORS))
+    if m == 0:
+        return vectors.T
+    gram = (matrix @ matrix.T).tocsc() + _REGULARISE * sparse.identity(m, format="csc")
+    factor = splu(gram)
+    for _ in range(3):
+        vectors = vectors - matrix.T @ factor.solve(matrix @ vectors)
+    if np.linalg.norm(matrix @ vectors) > 1e-8 * max(1.0, np.linalg.norm(vectors)):
+        return None
+    return vectors.T
 
 
 def _fixed_by_lp(matrix: sparse.csr_matrix, values: np.ndarray, columns: np.ndarray) -> bool:
@@ -174,17 +215,50 @@ def _fixed_by_lp(matrix: sparse.csr_matrix, values: np.ndarray, columns: np.ndar
 def counts_audit(values: dict[Node, int], cells: Cells) -> Audit:
     """An audit of one family of counts (response counts): which hidden positive counts the
     numbers published once a stage is published would give away."""
-    memo: dict[Node, np.ndarray] = {}
+    return partition_audit([values], cells)
 
-    def of(node: Node) -> np.ndarray:
+
+def partition_audit(parts: list[dict[Node, int]], cells: Cells, *,
+                    total: dict[Node, int] | None = None,
+                    total_hidden: Collection[Node] = frozenset(),
+                    sums: Sequence[Sequence[int]] = ()) -> Audit:
+    """An audit of families that split one total: the answer codes of an item (each
+    respondent the item was shown to has exactly one code, "skipped" included) split the
+    response count. The unknowns are each part's finest cells; a visible node publishes every
+    part, a node whose total is visible publishes the sum of all parts. Protected: each
+    hidden part, each hidden sum in `sums` (an item's base: its substantive codes) and each
+    hidden total."""
+    memo: dict[Node, np.ndarray] = {}
+    offsets = np.arange(len(parts)) * cells.size
+
+    def of(node: Node, which: Sequence[int]) -> np.ndarray:
         if node not in memo:
             memo[node] = cells.of_node(node)
-        return memo[node]
+        return (memo[node][None, :] + offsets[list(which), None]).ravel()
+
+    every = range(len(parts))
 
     def audit(hidden: set[Node], stage: Stage) -> list[Node]:
         known = sorted(stage.known)
-        rows = [(of(n), float(values.get(n, 0))) for n in known if n not in hidden]
-        targets = {n: of(n) for n in known if n in hidden and values.get(n, 0) > 0}
-        return pinned(rows, targets, cells.size)  # type: ignore[return-value]
+        rows: list[Row] = []
+        targets: dict[Hashable, np.ndarray] = {}
+        for node in known:
+            if node not in hidden:
+                rows += [(of(node, [i]), float(part.get(node, 0))) for i, part in enumerate(parts)]
+            else:
+                for i, part in enumerate(parts):
+                    if part.get(node, 0) > 0:
+                        targets[(node, i)] = of(node, [i])
+                for j, which in enumerate(sums):
+                    if len(which) > 1 and sum(parts[i].get(node, 0) for i in which) > 0:
+                        targets[(node, "sum", j)] = of(node, which)
+            if total is None or node not in hidden:
+                continue  # a visible node's parts already sum to its total
+            if node not in total_hidden:
+                rows.append((of(node, every), float(total.get(node, 0))))
+            elif total.get(node, 0) > 0:
+                targets[(node, "total")] = of(node, every)
+        given_away = pinned(rows, targets, cells.size * len(parts))
+        return sorted({key[0] for key in given_away})  # type: ignore[index]
 
     return audit
