@@ -21,6 +21,7 @@ from app.models import ClosedPeriod, Intervention, Municipality
 from app.questionnaires.loader import Registry
 from app.questionnaires.schema import (
     DONT_KNOW,
+    NON_SUBSTANTIVE,
     PREFER_NOT,
     SKIPPED,
     Crosswise,
@@ -34,11 +35,20 @@ from app.questionnaires.schema import (
     YesNo,
 )
 from app.reports import periods, queries
-from app.reports.audit import Cells, counts_audit
+from app.reports.audit import Cells, counts_audit, partition_audit
 from app.reports.lattice import LatticeError, Query
 from app.reports.queries import Scope
 from app.reports.statistics import mean_ci, wilson
-from app.reports.suppression import REGION, Node, Relation, plan, suppress, suppress_item
+from app.reports.suppression import (
+    REGION,
+    Audit,
+    Node,
+    Relation,
+    Stage,
+    plan,
+    suppress,
+    suppress_item,
+)
 
 
 @dataclass(frozen=True)
@@ -292,13 +302,67 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months))
     cells = Cells.of(stages[-1].known, months)
     hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells), settled=settled(""))
-    hidden_items = {q: suppress_item(f, stages, k, hidden=hidden_n, responses=n,
-                                     hidden_responses=hidden_n, settled=settled(q))
-                    for q, f in families.items()}
+    hidden_items: dict[str, set[Node]] = {}
+    for q in questionnaire.questions():  # in order: a condition's question comes first
+        if q.id in families:
+            audit = _item_audit(q, questionnaire, counts, families[q.id][0], n, hidden_n,
+                                hidden_items, cells)
+            hidden_items[q.id] = suppress_item(families[q.id], stages, k, hidden=hidden_n,
+                                               responses=n, hidden_responses=hidden_n,
+                                               audit=audit, settled=settled(q.id))
     fresh = [stage.period for stage in stages if stage.period not in stored]
     return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
                      hidden_n, hidden_items, families,
                      _patterns(fresh, {"": hidden_n, **hidden_items}))
+
+
+def _item_audit(q: Question, questionnaire: Questionnaire,
+                counts: dict[str, dict[str, dict[Node, int]]], base: dict[Node, int],
+                n: dict[Node, int], hidden_n: set[Node], hidden_items: dict[str, set[Node]],
+                cells: Cells) -> Audit:
+    """The LP audit of one item. Everyone the item was shown to has exactly one of its codes
+    ("skipped" included), so the codes split the response count, or, for an item shown only
+    after certain answers, the count of those answers to the earlier question. A multiple
+    choice item is audited option by option: chosen, substantive but not chosen, and each
+    non-substantive code split the response count (an analyst sees the base, so "not
+    chosen" is published wherever the option is)."""
+    # Every code the item offers is an unknown, also one nobody chose: a hidden cell may hold it.
+    given = counts[q.id]
+    codes = sorted({*option_codes(q), *_specials(q), *given})
+    parts = {code: given.get(code, {}) for code in codes}
+    total: dict[Node, int] | None = n
+    total_hidden: set[Node] = hidden_n
+    if q.show_if is not None:
+        earlier = next(p for p in questionnaire.questions() if p.id == q.show_if.question)
+        if isinstance(earlier, MultipleChoice):  # several chosen codes: no sum gives the total
+            total, total_hidden = None, set()
+        else:
+            total = defaultdict(int)
+            for code in q.show_if.any_of:
+                for node, count in counts[earlier.id].get(code, {}).items():
+                    total[node] += count
+            total_hidden = hidden_items[earlier.id]
+    specials = [parts[code] for code in codes if code in NON_SUBSTANTIVE]
+    split = [base, *specials] if isinstance(q, MultipleChoice) else list(parts.values())
+    if isinstance(q, Number) and not option_codes(q):
+        split.append({})  # a value from a range too wide to list, which nobody gave
+    if total is not None and any(total.get(node, 0) != sum(f.get(node, 0) for f in split)
+                                 for node in total if node[0] == REGION and node[2] == "all"):
+        total, total_hidden = None, set()  # someone has no code: data not stored as answers.py does
+    if not isinstance(q, MultipleChoice):
+        substantive = [i for i, code in enumerate(codes) if code not in NON_SUBSTANTIVE]
+        substantive += list(range(len(codes), len(split)))  # the unlisted value
+        return partition_audit(split, cells, total=total, total_hidden=total_hidden,
+                               sums=[substantive])
+    audits = [partition_audit([chosen, {node: b - chosen.get(node, 0) for node, b in base.items()},
+                               *specials], cells, total=total, total_hidden=total_hidden,
+                              sums=[[0, 1]])
+              for code, chosen in parts.items() if code not in NON_SUBSTANTIVE]
+
+    def audit(hidden: set[Node], stage: Stage) -> list[Node]:
+        return sorted({node for one in audits for node in one(hidden, stage)})
+
+    return audit
 
 
 def _patterns(periods_: list[str], hidden: dict[str, set[Node]]) -> dict[str, queries.Pattern]:
@@ -512,9 +576,13 @@ def option_codes(q: Question) -> list[str]:
     return []
 
 
+def _specials(q: Question) -> list[str]:
+    return [PREFER_NOT] + ([DONT_KNOW] if getattr(q, "dont_know", False) else []) + [SKIPPED]
+
+
 def _item(q: Question, base: int | None, counts: dict[str, int]) -> ItemResult:
     kind = _kind(q)
-    specials = [PREFER_NOT] + ([DONT_KNOW] if getattr(q, "dont_know", False) else []) + [SKIPPED]
+    specials = _specials(q)
     if base is None:
         return ItemResult(question=q.id, kind=kind, base=None,
                           options=[OptionResult(c, 0, None) for c in option_codes(q)],

@@ -17,9 +17,12 @@ the analyst sees is 0 or at least k (B.3.2).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 Node = tuple[int, str, str, str]  # (area, period, dim, dim value); area 0 = the region
 REGION = 0
@@ -84,43 +87,78 @@ def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterabl
     """Hide nodes until no relation gives a hidden number of any family away. The first
     family's small values are hidden for being small (the primary rule); the others' only for
     what their relations would give away (an option count in a visible item may be small).
-    Stage by stage, so a month is settled before its quarter. With an `audit`, each stage
-    then hides more until the audit finds nothing given away by all relations together. A
-    stage in `settled` (frozen when its period closed) keeps exactly its stored pattern."""
+    Stage by stage, so a month is settled before its quarter. With an `audit`, more is hidden
+    until the audit finds nothing given away by all relations together. A stage in `settled`
+    (frozen when its period closed) keeps exactly its stored pattern."""
     primary = rules[0][0]
-    hidden_set = set(hidden) | set(invisible)
-    hidden_set |= {node for node, value in primary.items() if 0 < value < k}
-    for stage in stages:
-        if settled is not None and stage.period in settled:
-            hidden_set -= stage.nodes
-            hidden_set |= settled[stage.period]
-            continue
-        _fixpoint(rules, stage, k, hidden_set, invisible)
-        while audit is not None and (given_away := audit(hidden_set, stage)):
-            hidden_set.add(_unpin(primary, given_away, stage, hidden_set))
-            _fixpoint(rules, stage, k, hidden_set, invisible)
+    start = set(hidden) | set(invisible)
+    start |= {node for node, value in primary.items() if 0 < value < k}
+
+    fresh = [stage for stage in stages if settled is None or stage.period not in settled]
+
+    def settle(forced: set[Node]) -> set[Node]:
+        hidden_set = start | forced
+        for stage in stages:
+            if stage in fresh:
+                _fixpoint(rules, stage, k, hidden_set, invisible)
+            else:
+                hidden_set -= stage.nodes
+                hidden_set |= settled[stage.period]  # type: ignore[index]
+        return hidden_set
+
+    # The audit looks at the last stage only: what its numbers do not give away, no earlier
+    # stage's do (an earlier stage publishes a subset of them and hides the same numbers).
+    # Each round hides one more node per number given away and settles every new stage again.
+    forced: set[Node] = set()
+    hidden_set = settle(forced)
+    published_before: set[Node] | None = None
+    while audit is not None and fresh and (given_away := audit(hidden_set, stages[-1])):
+        if published_before is None:  # what the settled periods give away, nothing new can mend
+            everything_new = {node for stage in fresh for node in stage.nodes}
+            published_before = set(audit(hidden_set | everything_new, stages[-1]))
+            if published_before:
+                log.warning("%d hidden numbers are given away by periods published before",
+                            len(published_before))
+        given_away = [node for node in given_away if node not in published_before]
+        if not given_away:
+            break
+        forced |= {_unpin(primary, [node], fresh, hidden_set) for node in given_away}
+        hidden_set = settle(forced)
     return hidden_set - set(invisible)
 
 
-def _unpin(values: dict[Node, int], given_away: list[Node], stage: Stage,
+def _unpin(values: dict[Node, int], given_away: list[Node], fresh: list[Stage],
            hidden: set[Node]) -> Node:
     """The node to hide so a number the audit found given away gets room: the smallest
-    published neighbour in one of its relations; else the smallest node this stage may still
-    hide (a pattern with all of the stage hidden adds nothing, so this ends)."""
-    def open_(nodes: Iterable[Node]) -> list[Node]:
-        return [n for n in nodes if n not in hidden and _can_hide(n, stage, hidden)]
+    published neighbour in one of its relations; else, for a quarter or year its months give
+    away (their sum was never published while they were settled), a month of it or a
+    neighbour of one; else the smallest node a new stage may still hide (a pattern with
+    everything new hidden gives nothing more away than the settled stages did, so this ends)."""
+    def open_(nodes: Iterable[Node], where: Stage) -> list[Node]:
+        return [n for n in nodes if n not in hidden and _can_hide(n, where, hidden)]
+
+    def near(nodes: Iterable[Node]) -> list[Node]:
+        nodes = list(nodes)
+        return [m for where in fresh for node in nodes
+                for m in open_([*(x for r in where.by_node.get(node, ())
+                                  for x in (r.total, *r.parts)),
+                                node], where)]
 
     def key(node: Node) -> tuple[bool, int, Node]:
         return (values.get(node, 0) == 0, values.get(node, 0), node)
 
     for node in sorted(given_away):
-        near = open_(m for r in stage.by_node.get(node, ()) for m in (r.total, *r.parts))
-        if near:
-            return min(near, key=key)
-    anywhere = open_(stage.nodes)
-    if not anywhere:
-        raise RuntimeError(f"suppression cannot protect {sorted(given_away)[:3]}")
-    return min(anywhere, key=key)
+        if candidates := near([node]):
+            return min(candidates, key=key)
+    finer = {total: parts for where in fresh for total, parts in where.finer.items()}
+    parts = sorted({p for node in given_away for p in finer.get(node, ())})
+    while parts:
+        if candidates := near(parts):
+            return min(candidates, key=key)
+        parts = sorted({f for p in parts for f in finer.get(p, ())})
+    if anywhere := [n for where in fresh for n in open_(where.nodes, where)]:
+        return min(anywhere, key=key)
+    raise RuntimeError(f"suppression cannot protect {sorted(given_away)[:3]}")
 
 
 def _fixpoint(rules: list[Rule], stage: Stage, k: int, hidden: set[Node],
@@ -226,6 +264,7 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
                   hidden: Iterable[Node], responses: dict[Node, int],
                   hidden_responses: set[Node],
                   invisible: frozenset[Node] = frozenset(),
+                  audit: Audit | None = None,
                   settled: Settled | None = None) -> set[Node]:
     """Joint suppression of one item: its base (first family, with the primary rule) and each
     answer code's count (the others), all hidden together, iterated until no family needs
@@ -245,4 +284,5 @@ def suppress_item(families: list[dict[Node, int]], stages: list[Stage], k: int, 
         return base.get(node, 0) > 0 and node not in hidden_responses and node not in invisible
 
     return _suppress([(values, unsafe if values is unanswered else None) for values in families],
-                     stages, k, hidden=hidden, invisible=invisible, settled=settled)
+                     stages, k, hidden=hidden, invisible=invisible, audit=audit,
+                     settled=settled)
