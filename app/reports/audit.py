@@ -99,16 +99,22 @@ def pinned(rows: list[Row], targets: dict[Hashable, np.ndarray], size: int) -> l
         free = free[~_always_zero(matrix, values)]
     matrix, values, column = _matrix(nonzero, free, size)
     null = _null_vectors(matrix)
+    keys = list(targets)
+    columns = [column[targets[key]] for key in keys]
+    columns = [c[c >= 0] for c in columns]
+    scores = np.full(len(keys), np.nan)
+    if null is not None and keys:
+        lengths = np.array([c.size for c in columns])
+        indices = np.concatenate(columns) if lengths.sum() else np.zeros(0, dtype=int)
+        by_target = sparse.csr_matrix(
+            (np.ones(indices.size), indices, np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(len(keys), matrix.shape[1]))
+        scores = np.abs(by_target @ null.T).max(axis=1)
     out = []
-    for key, cells in targets.items():
-        columns = column[cells]
-        columns = columns[columns >= 0]
-        if columns.size == 0:
-            continue  # fixed at 0
-        score = None if null is None else float(np.max(np.abs(null[:, columns].sum(axis=1))))
-        if score is not None and score > _FREE:
-            continue  # certainly free
-        if (score is not None and score < _PINNED) or _fixed_by_lp(matrix, values, columns):
+    for key, cols, score in zip(keys, columns, scores, strict=True):
+        if cols.size == 0 or score > _FREE:
+            continue  # fixed at 0, or certainly free
+        if score < _PINNED or _fixed_by_lp(matrix, values, cols):
             out.append(key)
     return out
 
@@ -228,13 +234,17 @@ def partition_audit(parts: list[dict[Node, int]], cells: Cells, *,
     part, a node whose total is visible publishes the sum of all parts. Protected: each
     hidden part, each hidden sum in `sums` (an item's base: its substantive codes) and each
     hidden total."""
-    memo: dict[Node, np.ndarray] = {}
+    memo: dict[tuple[Node, tuple[int, ...]], np.ndarray] = {}
     offsets = np.arange(len(parts)) * cells.size
 
     def of(node: Node, which: Sequence[int]) -> np.ndarray:
-        if node not in memo:
-            memo[node] = cells.of_node(node)
-        return (memo[node][None, :] + offsets[list(which), None]).ravel()
+        key = (node, tuple(which))
+        if key not in memo:
+            own = memo.get((node, ()))
+            if own is None:
+                own = memo[(node, ())] = cells.of_node(node)
+            memo[key] = (own[None, :] + offsets[list(which), None]).ravel()
+        return memo[key]
 
     every = range(len(parts))
 

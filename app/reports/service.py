@@ -5,8 +5,10 @@ number and its suppression. The HTML page, charts, CSV, XLSX, JSON and the API a
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -302,14 +304,29 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     stages = plan(_nodes_and_stages(sorted(areas), sorted(slices), months))
     cells = Cells.of(stages[-1].known, months)
     hidden_n = suppress(n, stages, k, audit=counts_audit(n, cells), settled=settled(""))
+    counts = {q: dict(codes) for q, codes in counts.items()}  # read by several threads
+
+    def suppressed(q: Question) -> tuple[str, set[Node]]:
+        audit = _item_audit(q, questionnaire, counts, families[q.id][0], n, hidden_n,
+                            hidden_items, cells)
+        return q.id, suppress_item(families[q.id], stages, k, hidden=hidden_n, responses=n,
+                                   hidden_responses=hidden_n, audit=audit,
+                                   settled=settled(q.id))
+
+    # Items are independent, except that an item shown after certain answers needs the
+    # pattern of the question it depends on; the audit's solver runs outside the GIL.
     hidden_items: dict[str, set[Node]] = {}
-    for q in questionnaire.questions():  # in order: a condition's question comes first
-        if q.id in families:
-            audit = _item_audit(q, questionnaire, counts, families[q.id][0], n, hidden_n,
-                                hidden_items, cells)
-            hidden_items[q.id] = suppress_item(families[q.id], stages, k, hidden=hidden_n,
-                                               responses=n, hidden_responses=hidden_n,
-                                               audit=audit, settled=settled(q.id))
+    waiting = [q for q in questionnaire.questions() if q.id in families]
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        while waiting:
+            ready = [q for q in waiting if q.show_if is None or q.show_if.question in hidden_items
+                     or q.show_if.question not in families]
+            if not ready:
+                raise ValueError(f"conditions form a cycle: {[q.id for q in waiting]}")
+            hidden_items.update(pool.map(suppressed, ready))
+            waiting = [q for q in waiting if q.id not in hidden_items]
+    hidden_items = {q.id: hidden_items[q.id] for q in questionnaire.questions()
+                    if q.id in families}
     fresh = [stage.period for stage in stages if stage.period not in stored]
     return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
                      hidden_n, hidden_items, families,

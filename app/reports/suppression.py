@@ -113,6 +113,8 @@ def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterabl
     hidden_set = settle(forced)
     published_before: set[Node] | None = None
     while audit is not None and fresh and (given_away := audit(hidden_set, stages[-1])):
+        if published_before is None and len(fresh) == len(stages):
+            published_before = set()  # nothing published before
         if published_before is None:  # what the settled periods give away, nothing new can mend
             everything_new = {node for stage in fresh for node in stage.nodes}
             published_before = set(audit(hidden_set | everything_new, stages[-1]))
