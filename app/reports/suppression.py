@@ -111,11 +111,9 @@ def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterabl
     # Each round hides one more node per number given away and settles every new stage again.
     forced: set[Node] = set()
     hidden_set = settle(forced)
-    published_before: set[Node] | None = None
+    published_before: set[Node] | None = set() if len(fresh) == len(stages) else None
     while audit is not None and fresh and (given_away := audit(hidden_set, stages[-1])):
-        if published_before is None and len(fresh) == len(stages):
-            published_before = set()  # nothing published before
-        if published_before is None:  # what the settled periods give away, nothing new can mend
+        if published_before is None:  # what settled periods give away: nothing new can mend it
             everything_new = {node for stage in fresh for node in stage.nodes}
             published_before = set(audit(hidden_set | everything_new, stages[-1]))
             if published_before:
