@@ -71,9 +71,9 @@ def open_first_page(chromium, server, language: str):  # type: ignore[no-untyped
     page.goto(f"{base}/r/{token}")
     assert page.url.endswith("/s/language")
     page.click(f'button[value="lang:{language}"]')
-    assert page.url.endswith("/s/welcome")
+    page.wait_for_url("**/s/welcome")  # waits for the load event too: the form posts, redirects
     page.click('button[value="next"]')
-    assert page.url.endswith("/s/page/1")
+    page.wait_for_url("**/s/page/1")
     return context, page
 
 
@@ -103,7 +103,7 @@ class TestRightToLeft:
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"rtl-{language}-page1.png"), full_page=True)
             page.click('button[value="next"]')
-            assert page.url.endswith("/s/page/2")
+            page.wait_for_url("**/s/page/2")
             page.screenshot(path=str(SHOTS / f"rtl-{language}-page2.png"), full_page=True)
         finally:
             context.close()
@@ -150,7 +150,7 @@ class TestAudio:
         context, page = open_first_page(chromium, server, "ar")
         try:
             page.click('button[value="next"]')
-            assert page.url.endswith("/s/page/2")
+            page.wait_for_url("**/s/page/2")
             duration = page.evaluate(
                 """() => new Promise((resolve, reject) => {
                     const audio = document.querySelector('audio.listen');
