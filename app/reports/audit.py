@@ -103,9 +103,9 @@ def pinned(rows: list[Row], targets: dict[Hashable, np.ndarray], size: int) -> l
     columns = [column[targets[key]] for key in keys]
     columns = [c[c >= 0] for c in columns]
     scores = np.full(len(keys), np.nan)
-    if null is not None and keys:
+    if null is not None:
         lengths = np.array([c.size for c in columns])
-        indices = np.concatenate(columns) if lengths.sum() else np.zeros(0, dtype=int)
+        indices = np.concatenate(columns)
         by_target = sparse.csr_matrix(
             (np.ones(indices.size), indices, np.concatenate([[0], np.cumsum(lengths)])),
             shape=(len(keys), matrix.shape[1]))
@@ -234,16 +234,16 @@ def partition_audit(parts: list[dict[Node, int]], cells: Cells, *,
     part, a node whose total is visible publishes the sum of all parts. Protected: each
     hidden part, each hidden sum in `sums` (an item's base: its substantive codes) and each
     hidden total."""
-    memo: dict[tuple[Node, tuple[int, ...]], np.ndarray] = {}
+    finest: dict[Node, np.ndarray] = {}  # a node's finest cells
+    memo: dict[tuple[Node, tuple[int, ...]], np.ndarray] = {}  # ... in some parts
     offsets = np.arange(len(parts)) * cells.size
 
     def of(node: Node, which: Sequence[int]) -> np.ndarray:
         key = (node, tuple(which))
         if key not in memo:
-            own = memo.get((node, ()))
-            if own is None:
-                own = memo[(node, ())] = cells.of_node(node)
-            memo[key] = (own[None, :] + offsets[list(which), None]).ravel()
+            if node not in finest:
+                finest[node] = cells.of_node(node)
+            memo[key] = (finest[node][None, :] + offsets[list(which), None]).ravel()
         return memo[key]
 
     every = range(len(parts))

@@ -319,14 +319,12 @@ def _region_structure(session: Session, questionnaire: Questionnaire, interventi
     waiting = [q for q in questionnaire.questions() if q.id in families]
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
         while waiting:
-            ready = [q for q in waiting if q.show_if is None or q.show_if.question in hidden_items
-                     or q.show_if.question not in families]
+            ready = [q for q in waiting if q.show_if is None or q.show_if.question in hidden_items]
             if not ready:
                 raise ValueError(f"conditions form a cycle: {[q.id for q in waiting]}")
             hidden_items.update(pool.map(suppressed, ready))
             waiting = [q for q in waiting if q.id not in hidden_items]
-    hidden_items = {q.id: hidden_items[q.id] for q in questionnaire.questions()
-                    if q.id in families}
+    hidden_items = {q: hidden_items[q] for q in families}  # questionnaire order
     fresh = [stage.period for stage in stages if stage.period not in stored]
     return Structure(dict(n), dict(issued), {q: f[0] for q, f in families.items()},
                      hidden_n, hidden_items, families,

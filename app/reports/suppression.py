@@ -122,12 +122,12 @@ def _suppress(rules: list[Rule], stages: list[Stage], k: int, *, hidden: Iterabl
         given_away = [node for node in given_away if node not in published_before]
         if not given_away:
             break
-        forced |= {_unpin(primary, [node], fresh, hidden_set) for node in given_away}
+        forced |= {_unpin(primary, node, fresh, hidden_set) for node in given_away}
         hidden_set = settle(forced)
     return hidden_set - set(invisible)
 
 
-def _unpin(values: dict[Node, int], given_away: list[Node], fresh: list[Stage],
+def _unpin(values: dict[Node, int], given_away_node: Node, fresh: list[Stage],
            hidden: set[Node]) -> Node:
     """The node to hide so a number the audit found given away gets room: the smallest
     published neighbour in one of its relations; else, for a quarter or year its months give
@@ -137,8 +137,7 @@ def _unpin(values: dict[Node, int], given_away: list[Node], fresh: list[Stage],
     def open_(nodes: Iterable[Node], where: Stage) -> list[Node]:
         return [n for n in nodes if n not in hidden and _can_hide(n, where, hidden)]
 
-    def near(nodes: Iterable[Node]) -> list[Node]:
-        nodes = list(nodes)
+    def near(nodes: list[Node]) -> list[Node]:
         return [m for where in fresh for node in nodes
                 for m in open_([*(x for r in where.by_node.get(node, ())
                                   for x in (r.total, *r.parts)),
@@ -147,18 +146,17 @@ def _unpin(values: dict[Node, int], given_away: list[Node], fresh: list[Stage],
     def key(node: Node) -> tuple[bool, int, Node]:
         return (values.get(node, 0) == 0, values.get(node, 0), node)
 
-    for node in sorted(given_away):
-        if candidates := near([node]):
-            return min(candidates, key=key)
+    if candidates := near([given_away_node]):
+        return min(candidates, key=key)
     finer = {total: parts for where in fresh for total, parts in where.finer.items()}
-    parts = sorted({p for node in given_away for p in finer.get(node, ())})
+    parts = list(finer.get(given_away_node, ()))
     while parts:
         if candidates := near(parts):
             return min(candidates, key=key)
         parts = sorted({f for p in parts for f in finer.get(p, ())})
     if anywhere := [n for where in fresh for n in open_(where.nodes, where)]:
         return min(anywhere, key=key)
-    raise RuntimeError(f"suppression cannot protect {sorted(given_away)[:3]}")
+    raise RuntimeError(f"suppression cannot protect {given_away_node}")
 
 
 def _fixpoint(rules: list[Rule], stage: Stage, k: int, hidden: set[Node],
