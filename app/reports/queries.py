@@ -248,12 +248,17 @@ def free_texts(session: Session, *, questionnaire_id: str, version: int, interve
 
 # -- writing synthetic data (demo) ------------------------------------------------------------
 
+DEMO_RESPONSE_COLUMNS = ("id", "questionnaire_id", "questionnaire_version", "municipality_id",
+                         "intervention_id", "channel", "language", "period", "promise_variant",
+                         "arms")
+
+
 def insert_responses(session: Session, responses: list[dict[str, object]],
                      answers: list[dict[str, object]]) -> None:
     """Bulk insert for demo data (SQLite), sorted by the random ids so B-tree inserts are
-    sequential; ids are stored as SQLAlchemy stores a Uuid on SQLite (32 hex digits)."""
-    cols = ("id", "questionnaire_id", "questionnaire_version", "municipality_id",
-            "intervention_id", "channel", "language", "period", "promise_variant")
+    sequential; ids are stored as SQLAlchemy stores a Uuid on SQLite (32 hex digits), arms as
+    JSON text."""
+    cols = DEMO_RESPONSE_COLUMNS
     rows = sorted(tuple(r[c].hex if c == "id" else r[c] for c in cols)  # type: ignore[union-attr]
                   for r in responses)
     conn = session.connection()
@@ -323,6 +328,14 @@ def _dims(table: type, by: Sequence[str]) -> list[ColumnElement]:
 def _likert_score(value: ColumnElement) -> ColumnElement:
     """A Likert answer as a number, NULL for anything else (PNA, DK, skipped)."""
     return case((value.in_(LIKERT_VALUES), cast(value, Integer)), else_=None)
+
+
+def refresh_statistics(session: Session) -> None:
+    """PostgreSQL: fresh planner statistics before the freezes. A month of answers may be new
+    since autovacuum last looked (a seeded demo has none at all), and the freeze's GROUP BYs
+    ran for minutes on a plan made without them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE response, answer"))
 
 
 def freeze_bias(session: Session, *, periods: Sequence[str],

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import false, select, text, update
+from sqlalchemy import false, select, update
 from sqlmodel import Session
 
 from app.bias.report import BiasPublication, bias_plan, bias_publication
@@ -627,11 +627,7 @@ def close_period(session: Session, *, period: str, registry: Registry, now: date
     """
     if not periods.MONTH.match(period):
         raise ValueError("a period to close is a month, YYYY-MM")
-    if session.get_bind().dialect.name == "postgresql":
-        # Fresh planner statistics: a month of answers may be new since autovacuum last
-        # looked (a seeded demo has none at all), and the freeze's GROUP BYs ran for minutes
-        # on a plan made without them.
-        session.execute(text("ANALYZE response, answer"))
+    queries.refresh_statistics(session)
     closed = queries.closed_periods(session)
     mark = max(closed) if closed else None
     first = periods.next_month(mark) if mark else (queries.earliest_data_month(session) or period)

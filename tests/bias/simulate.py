@@ -23,7 +23,7 @@ from sqlmodel import Session
 from app.bias.report import bias_plan
 from app.models import Answer, Intervention, Municipality, Response, ResponseInbox
 from app.questionnaires.loader import Registry
-from app.reports.queries import BiasPlan, freeze_bias
+from app.reports.queries import BiasPlan, freeze_bias, refresh_statistics
 from app.settings import ROOT
 from app.storage.flush import CELL_COLUMNS, flush
 
@@ -102,6 +102,7 @@ class Store:
         are computed from the frozen counts only. (Simulated surveys are periods named S0001…,
         not calendar months, so this freezes them directly rather than through close_period.)"""
         with Session(self.engine) as session:
+            refresh_statistics(session)
             freeze_bias(session, periods=sorted(periods),
                         plans={(QUESTIONNAIRE, VERSION): _plan()})
             session.commit()
