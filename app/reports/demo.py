@@ -2,12 +2,18 @@
 
 Respondents get a latent attitude, the battery's conditions are respected, staff channels add
 some yes-saying, and "prefer not to answer", "don't know" and skips occur at plausible rates.
+So that every bias indicator (issue 6) has something to show, the demo also has a known truth
+for them: promise variants and split-ballot arms are drawn as the respondent path draws them,
+the detailed promise lowers "prefer not to answer", a share CROSSWISE_TRUTH of respondents hold
+the sensitive attribute (asked directly, some deny it, more so to staff), and a few answer
+crosswise questions at random, which the zero-prevalence control shows.
 Rows go in with bulk inserts (COPY on PostgreSQL) so a million responses is feasible; the months
 are then closed and frozen like real ones.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -26,9 +32,13 @@ from app.models import (
 )
 from app.questionnaires.loader import Registry
 from app.questionnaires.schema import (
+    DIFFERENT,
     DONT_KNOW,
+    PRACTICE_SUFFIX,
     PREFER_NOT,
+    SAME,
     SKIPPED,
+    Crosswise,
     FreeText,
     Likert,
     MultipleChoice,
@@ -48,6 +58,10 @@ INTERVENTION_SHARE = {"so": 35, "sfi": 35, "praktik": 12, "foraldrastod": 10,
 CHANNEL_SHARE = {Channel.peer_ambassador: 40, Channel.staff_group: 30,
                  Channel.staff_individual: 10, Channel.poster_self_service: 15, Channel.other: 5}
 CHUNK = 20_000
+CROSSWISE_TRUTH = 0.18  # share holding each sensitive crosswise attribute
+DENIAL = {True: 0.5, False: 0.25}  # asked directly: share who deny it, staff channel or not
+RANDOM_ANSWERS = 0.08  # crosswise answered by coin toss (not understood)
+VARIANT_PNA = {1: 1.0, 2: 0.7}  # "prefer not to answer" relative to promise variant 1
 
 
 def seed_responses(engine: Engine, *, registry: Registry, count: int, today: date, k: int,
@@ -87,18 +101,15 @@ def seed_responses(engine: Engine, *, registry: Registry, count: int, today: dat
             month = rng.choice(months)
             language = languages[0] if rng.random() < 0.7 or len(languages) == 1 \
                 else rng.choice(languages[1:])
-            rid = uuid.uuid4()
-            responses.append({
-                "id": rid, "questionnaire_id": questionnaire.id,
-                "questionnaire_version": questionnaire.version, "municipality_id": munis[slug],
-                "intervention_id": intervention.id, "channel": channel.value,
-                "language": language, "period": month, "promise_variant": 0})
-            for question, value in _answers(rng, questionnaire, channel):
-                answers.append({"response_id": rid, "question": question, "value": value})
+            response, rows = respondent(
+                rng, questionnaire, channel=channel, language=language, month=month,
+                municipality_id=munis[slug], intervention_id=intervention.id)  # type: ignore[arg-type]
+            responses.append(response)
+            answers += rows
             key = (month, munis[slug], intervention.id, channel.value,
                    versions[(questionnaire.id, questionnaire.version)])
             issued[key] = issued.get(key, 0) + 1
-        _insert(engine, responses, answers)
+        insert_demo(engine, responses, answers)
         done += size
     with Session(engine) as session:
         batches = []
@@ -116,15 +127,33 @@ def seed_responses(engine: Engine, *, registry: Registry, count: int, today: dat
     return count
 
 
-def _insert(engine: Engine, responses: list[dict], answers: list[dict]) -> None:
+def respondent(rng: random.Random, questionnaire: Questionnaire, *, channel: Channel,
+               language: str, month: str, municipality_id: int, intervention_id: int,
+               ) -> tuple[dict, list[dict]]:
+    """One synthetic respondent: the `response` row and its `answer` rows. Promise variant and
+    split-ballot arms are drawn uniformly, as app/respondent/randomise.py draws them."""
+    rid = uuid.uuid4()
+    variant = rng.randint(1, len(questionnaire.promises)) if questionnaire.promises else 0
+    arms = {item.id: rng.choice(item.split) for item in questionnaire.split_items()
+            if item.split}
+    response = {
+        "id": rid, "questionnaire_id": questionnaire.id,
+        "questionnaire_version": questionnaire.version, "municipality_id": municipality_id,
+        "intervention_id": intervention_id, "channel": channel.value, "language": language,
+        "period": month, "promise_variant": variant, "arms": json.dumps(arms) if arms else None}
+    return response, [{"response_id": rid, "question": question, "value": value}
+                      for question, value in _answers(rng, questionnaire, channel, variant, arms)]
+
+
+def insert_demo(engine: Engine, responses: list[dict], answers: list[dict]) -> None:
+    """Bulk insert (COPY on PostgreSQL); the caller closes the months."""
     if engine.dialect.name == "postgresql":
         responses.sort(key=lambda r: r["id"])
         answers.sort(key=lambda a: (a["response_id"], a["question"], a["value"]))
         raw = engine.raw_connection()
         try:
             with raw.cursor() as cur:  # type: ignore[attr-defined]
-                cols = ("id", "questionnaire_id", "questionnaire_version", "municipality_id",
-                        "intervention_id", "channel", "language", "period", "promise_variant")
+                cols = queries.DEMO_RESPONSE_COLUMNS
                 with cur.copy(f"COPY response ({', '.join(cols)}) FROM STDIN") as copy:
                     for r in responses:
                         copy.write_row([r[c] for c in cols])
@@ -140,11 +169,12 @@ def _insert(engine: Engine, responses: list[dict], answers: list[dict]) -> None:
         session.commit()
 
 
-def _answers(rng: random.Random, q: Questionnaire, channel: Channel) -> Iterator[tuple[str, str]]:
+def _answers(rng: random.Random, q: Questionnaire, channel: Channel, variant: int,
+             arms: dict[str, str]) -> Iterator[tuple[str, str]]:
     theta = rng.gauss(0, 1)
     staff = channel in (Channel.staff_group, Channel.staff_individual)
     acquiescence = 0.45 if staff else 0.1
-    pna = 0.05 if staff else 0.025
+    pna = (0.05 if staff else 0.025) * VARIANT_PNA.get(variant, 1.0)
     given: dict[str, list[str]] = {}
     for question in q.questions():
         if question.show_if is not None and not any(
@@ -160,6 +190,8 @@ def _answers(rng: random.Random, q: Questionnaire, channel: Channel) -> Iterator
             values = [SKIPPED]
         elif getattr(question, "dont_know", False) and roll < pna + 0.09:
             values = [DONT_KNOW]
+        elif isinstance(question, Crosswise):
+            values = _crosswise(rng, question, arms, staff)
         elif isinstance(question, Likert):
             sign = -1 if question.reverse_of else 1
             centre = 3.4 if sign > 0 else 2.6
@@ -180,6 +212,23 @@ def _answers(rng: random.Random, q: Questionnaire, channel: Channel) -> Iterator
         given[question.id] = values
         for value in values:
             yield question.id, value
+        if isinstance(question, Crosswise) and question.practice and values != [SKIPPED] \
+                and arms.get(question.id, "crosswise") == "crosswise":
+            right = rng.random() < 0.9
+            yield question.id + PRACTICE_SUFFIX, question.practice.answer if right else (
+                SAME if question.practice.answer == DIFFERENT else DIFFERENT)
+
+
+def _crosswise(rng: random.Random, question: Crosswise, arms: dict[str, str],
+               staff: bool) -> list[str]:
+    """Same/different from the attribute (none for a control) and the innocuous answer (yes
+    with probability p); yes/no in the direct arm, where some deny the attribute."""
+    holds = question.control_of is None and rng.random() < CROSSWISE_TRUTH
+    if arms.get(question.id, "crosswise") == "direct":
+        return ["yes" if holds and rng.random() >= DENIAL[staff] else "no"]
+    if rng.random() < RANDOM_ANSWERS:
+        return [rng.choice((SAME, DIFFERENT))]
+    return [SAME if holds == (rng.random() < question.p) else DIFFERENT]
 
 
 def demo_months(today: date) -> list[str]:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.models import Intervention, Municipality
 from app.questionnaires.loader import Registry
-from app.reports.demo import _insert
+from app.reports.demo import insert_demo
 from app.reports.service import close_period
 from app.settings import ROOT
 
@@ -53,12 +53,13 @@ def seed(engine: Engine, cells: list[Cell]) -> None:
                 "id": rid, "questionnaire_id": BATTERY[0], "questionnaire_version": BATTERY[1],
                 "municipality_id": munis[cell.municipality],
                 "intervention_id": ints[cell.intervention], "channel": cell.channel,
-                "language": cell.language, "period": cell.month, "promise_variant": 0})
+                "language": cell.language, "period": cell.month, "promise_variant": 0,
+                "arms": None})
             for question, values in cell.answers.items():
                 answers += [{"response_id": rid, "question": question, "value": v}
                             for v in values]
     if responses:
-        _insert(engine, responses, answers)
+        insert_demo(engine, responses, answers)
 
 
 def close(engine: Engine, month: str) -> None:
