@@ -307,6 +307,7 @@ class BiasPublication:
     """The bias section of a results page: what app/templates/reports/_bias.html renders."""
 
     k: int
+    region: bool  # the whole region (crosswise estimates need 200 answers elsewhere)
     labels: dict[str, str]  # item id -> question text in the page language
     channels: list[ChannelItem]
     acquiescence: list[AcquiescenceCell]
@@ -386,6 +387,7 @@ def bias_publication(
     sensitive = [q.id for q in questionnaire.crosswise_items() if q.control_of is None]
     return BiasPublication(
         k=k,
+        region=scope.municipality_id is None,
         labels=labels,
         channels=channel_comparison(session, scope, questionnaire, k=k,
                                     shown=shown).get((), []),

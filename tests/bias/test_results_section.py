@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import Session
 
 from app.bias.report import bias_publication
+from app.bias.routes import methods_html
 from app.questionnaires.loader import Registry
 from app.reports.queries import Scope
 from app.settings import ROOT
@@ -65,10 +66,48 @@ class TestBiasSection:
         assert "Estimated share" not in html
         assert pub.variants == []  # promise variants only at region level
 
+    def test_region_crosswise_below_k_says_fewer_than_k_not_the_200_rule(self, client, engine,
+                                                                         battery):
+        store = Store(engine)
+        store.bulk([store.row("2026-10", {"felt_pressure": ["same"]}) for _ in range(4)])
+        with Session(engine) as session:
+            pub = bias_publication(session, REGION, battery, k=5, language="en")
+        html = render(client, pub)
+        heading = f"<h3>{pub.labels['felt_pressure']}</h3>"
+        after = html[html.index(heading) + len(heading):].lstrip()
+        assert after.startswith("<p><em>fewer than 5</em></p>")
+        assert "at least 200 answers" not in html
+
 
 class TestMethodsPage:
-    def test_serves_the_methods_in_swedish_and_english(self, client):
+    def test_shows_the_half_in_the_staff_language_with_a_link_to_the_other(self, client):
+        client.cookies.set("lang", "sv")
         page = client.get("/methods")
         assert page.status_code == 200
-        assert "## English" in page.text and "## Svenska" in page.text
-        assert "π̂ = (λ̂ + p − 1)/(2p − 1)" in page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Varför indikatorerna finns" in page.text
+        assert "Why these indicators exist" not in page.text
+        assert 'href="/methods?language=en"' in page.text
+
+    def test_language_can_be_chosen_in_the_address(self, client):
+        page = client.get("/methods?language=en")
+        assert "Why these indicators exist" in page.text
+        assert "Varför indikatorerna finns" not in page.text
+        assert 'href="/methods?language=sv"' in page.text
+
+    def test_formulas_are_preformatted_and_tables_are_tables(self, client):
+        page = client.get("/methods?language=en").text
+        assert "<pre><code class=\"language-text\">π̂ = (λ̂ + p − 1)/(2p − 1)" in page
+        assert "<th>95 % CI coverage</th>" in page
+        assert "<script" not in page
+
+    def test_both_halves_have_the_same_structure(self):
+        """The Swedish and English halves are kept in step: same sections, formulas, tables."""
+        halves = [methods_html(language) for language in ("en", "sv")]
+        for tag in ("<h2>", "<h3>", "<pre>", "<table>", "<tr>"):
+            assert halves[0].count(tag) == halves[1].count(tag), tag
+
+    def test_an_unknown_language_is_a_clear_400(self, client):
+        page = client.get("/methods?language=xx")
+        assert page.status_code == 400
+        assert "Traceback" not in page.text
