@@ -49,6 +49,7 @@ from app.questionnaires.schema import (
 )
 from app.reports import periods, queries
 from app.reports.service import close_period
+from app.respondent.answers import is_visible
 
 POPULATION = {"linkoping": 165, "norrkoping": 145, "motala": 44, "mjolby": 28, "finspang": 22,
               "soderkoping": 14, "atvidaberg": 12, "valdemarsvik": 8, "kinda": 10,
@@ -177,9 +178,7 @@ def _answers(rng: random.Random, q: Questionnaire, channel: Channel, variant: in
     pna = (0.05 if staff else 0.025) * VARIANT_PNA.get(variant, 1.0)
     given: dict[str, list[str]] = {}
     for question in q.questions():
-        if question.show_if is not None and not any(
-            v in question.show_if.any_of for v in given.get(question.show_if.question, [])
-        ):
+        if not is_visible(question, given, arms=arms):  # as the respondent path decides
             continue
         roll = rng.random()
         if isinstance(question, FreeText):

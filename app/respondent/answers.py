@@ -37,7 +37,13 @@ class FormData(Mapping[str, str]):
     def getlist(self, key: str) -> list[str]: ...
 
 
-def is_visible(question: Question, answers: Answers) -> bool:
+def is_visible(question: Question, answers: Answers, *, arms: Mapping[str, str]) -> bool:
+    """Shown by its condition on earlier answers; a crosswise control only to respondents who
+    got its sensitive item as crosswise: it measures how often *they* answer wrongly, and its
+    short explanation ("the same again") assumes the full one and the practice pair."""
+    if isinstance(question, Crosswise) and question.control_of is not None \
+            and arms.get(question.control_of, "crosswise") != "crosswise":
+        return False
     cond = question.show_if
     if cond is None:
         return True
@@ -45,8 +51,9 @@ def is_visible(question: Question, answers: Answers) -> bool:
     return any(code in cond.any_of for code in given)
 
 
-def visible_questions(section: Section, answers: Answers) -> list[Question]:
-    return [q for q in section.questions if is_visible(q, answers)]
+def visible_questions(section: Section, answers: Answers, *,
+                      arms: Mapping[str, str]) -> list[Question]:
+    return [q for q in section.questions if is_visible(q, answers, arms=arms)]
 
 
 def allows_dont_know(question: Question) -> bool:
@@ -76,7 +83,7 @@ def read_page(
 ) -> PageResult:
     result = PageResult()
     arms = arms or {}
-    for q in visible_questions(section, answers):
+    for q in visible_questions(section, answers, arms=arms):
         if isinstance(q, Crosswise) and q.practice and arm_of(q, arms) == "crosswise":
             _read_practice(q, form, result)
         values = [v for v in form.getlist(q.id) if v != ""]
@@ -153,17 +160,19 @@ def _option_order(q: Question) -> list[str]:
     return ["1", "2", "3", "4", "5", "yes", "no"]
 
 
-def missing_required(questionnaire: Questionnaire, answers: Answers) -> list[tuple[int, Question]]:
+def missing_required(questionnaire: Questionnaire, answers: Answers, *,
+                     arms: Mapping[str, str]) -> list[tuple[int, Question]]:
     """Required questions the respondent can see but has not answered, with their page."""
     missing = []
     for index, section in enumerate(questionnaire.sections):
-        for q in visible_questions(section, answers):
+        for q in visible_questions(section, answers, arms=arms):
             if q.required and not answers.get(q.id):
                 missing.append((index, q))
     return missing
 
 
-def final_answers(questionnaire: Questionnaire, answers: Answers) -> Answers:
+def final_answers(questionnaire: Questionnaire, answers: Answers, *,
+                  arms: Mapping[str, str]) -> Answers:
     """What is stored: answers to visible questions, `_skip` for visible unanswered ones.
 
     An answer to a question that later became hidden (the respondent went back and changed the
@@ -171,7 +180,7 @@ def final_answers(questionnaire: Questionnaire, answers: Answers) -> Answers:
     """
     stored: Answers = {}
     for section in questionnaire.sections:
-        for q in visible_questions(section, stored):
+        for q in visible_questions(section, stored, arms=arms):
             stored[q.id] = answers.get(q.id) or [SKIPPED]
             practice = q.id + PRACTICE_SUFFIX
             if isinstance(q, Crosswise) and practice in answers:

@@ -215,7 +215,7 @@ def page(request: Request, number: int, visit: VisitDep) -> Response:
 
 def _page(request: Request, visit: Visit, index: int, **extra: Any) -> dict[str, Any]:
     section = visit.questionnaire.sections[index]
-    visible = visible_questions(section, visit.state.answers)
+    visible = visible_questions(section, visit.state.answers, arms=visit.state.arms)
     return _page_context(request, visit, index=index, visible=visible, **extra)
 
 
@@ -267,7 +267,7 @@ def _neighbour(visit: Visit, index: int, step: int) -> int | None:
     sections = visit.questionnaire.sections
     i = index + step
     while 0 <= i < len(sections):
-        if visible_questions(sections[i], visit.state.answers):
+        if visible_questions(sections[i], visit.state.answers, arms=visit.state.arms):
             return i
         i += step
     return None
@@ -275,7 +275,8 @@ def _neighbour(visit: Visit, index: int, step: int) -> int | None:
 
 @router.get("/s/review", name="review")
 def review(request: Request, visit: VisitDep) -> Response:
-    missing = missing_required(visit.questionnaire, visit.state.answers)
+    missing = missing_required(visit.questionnaire, visit.state.answers,
+                               arms=visit.state.arms)
     return render(request, "respondent/review.html",
                   _page_context(request, visit, missing=missing))
 

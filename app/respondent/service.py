@@ -226,7 +226,7 @@ class RespondentService:
             raise TokenError("other_device")
         state = drafts.unseal(self.keys.draft, token, device, digest, draft.ciphertext)
         questionnaire = self.questionnaire_for(session, batch)
-        if missing_required(questionnaire, state.answers):
+        if missing_required(questionnaire, state.answers, arms=state.arms):
             raise IncompleteAnswers()
         session.execute(
             update(Token)
@@ -244,7 +244,7 @@ class RespondentService:
                 period=first_open_period(session, self.clock.period()),
                 promise_variant=state.variant,
                 arms=state.arms,
-                answers=final_answers(questionnaire, state.answers),
+                answers=final_answers(questionnaire, state.answers, arms=state.arms),
             )
         )
         session.delete(draft)

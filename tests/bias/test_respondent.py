@@ -83,6 +83,7 @@ class TestCrosswiseArm:
         assert f'name="{ITEM}" value="_pna"' in page
         assert f'name="{ITEM}" value="yes"' not in page
         assert f'name="{ITEM}" value="_dk"' not in page
+        assert 'name="felt_pressure_ctl" value="same"' in page  # the control follows
         assert "<script" not in page
 
     def test_only_same_or_different_is_stored(self, client, engine, settings, monkeypatch):
@@ -136,6 +137,21 @@ class TestDirectArm:
         response, answers = stored(engine)
         assert answers[ITEM] == ["no"]
         assert response.arms == {ITEM: "direct"}
+
+    def test_the_control_is_neither_shown_nor_stored(self, client, engine, settings,
+                                                      monkeypatch):
+        """The control measures wrong answers among those asked crosswise; its short
+        explanation ("the same again") would not make sense without the full one."""
+        force(monkeypatch, arm="direct")
+        _, [token] = create_tokens(engine, settings)
+        walk_to_pressure_page(client, token)
+        page = client.get(PRESSURE_PAGE).text
+        assert 'name="felt_pressure_ctl"' not in page
+        assert 'class="crosswise"' not in page
+        # a forged answer to the control is not read either
+        finish(client, {ITEM: "yes", "felt_pressure_ctl": "same"})
+        _, answers = stored(engine)
+        assert "felt_pressure_ctl" not in answers
 
 
 def chi_square_p(counts: Counter, categories: list) -> float:
