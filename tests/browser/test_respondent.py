@@ -178,3 +178,58 @@ class TestAccessibility:
 
         walk_the_path(phone.new_page(), server, token, on_each_page=check)
         assert found == {}
+
+
+def sensitive_page(context, server, language: str):  # type: ignore[no-untyped-def]
+    """A new respondent in `language`, on the page of the split-ballot crosswise item."""
+    [token] = server.tokens(1)
+    page = context.new_page()
+    page.goto(server.url(f"/r/{token}"))
+    for value in (f"lang:{language}", "next"):  # the language, then "Start" on the promise
+        with page.expect_navigation():
+            page.click(f'button[value="{value}"]')
+    while not page.locator('input[name="felt_pressure"]').count():
+        assert urlsplit(page.url).path.startswith("/s/page/"), page.url
+        with page.expect_navigation():
+            page.click('button[name="nav"][value="next"]')
+    return page
+
+
+class TestTheSensitiveQuestionOnAPhone:
+    @pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("ti", "ltr"),
+                                                         ("sv", "ltr")])
+    def test_both_arms_fit_and_read_in_the_language_direction(self, phone, server, language,
+                                                              direction):
+        """The arm is drawn at random per respondent, so respondents are opened until both
+        the crosswise and the direct version have been seen (2^-16 odds of missing one)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        seen: set[str] = set()
+        for _ in range(16):
+            page = sensitive_page(phone, server, language)
+            arm = ("crosswise" if page.locator('input[name="felt_pressure"][value="same"]').count()
+                   else "direct")
+            if arm in seen:
+                page.close()
+                continue
+            seen.add(arm)
+            assert page.evaluate("getComputedStyle(document.documentElement).direction") \
+                == direction
+            assert horizontal_overflow(page) <= 360
+            if arm == "crosswise":
+                # explanation, a practice pair with its answer, then the real pair A and B
+                assert page.locator(".crosswise .practice").count() == 1
+                assert page.locator('input[name="felt_pressure.practice"]').count() == 2
+                assert page.locator(".practice .pair li").count() == 2
+                assert page.locator("#q-felt_pressure .pair li").count() == 2
+            else:
+                assert page.locator('input[name="felt_pressure"][value="yes"]').count() == 1
+            # The legend of the answer starts at the reading side: the right edge in RTL.
+            box = page.locator("#q-felt_pressure legend").bounding_box()
+            assert box is not None
+            assert (box["x"] + box["width"] > 320) if direction == "rtl" else (box["x"] < 40)
+            page.screenshot(path=SCREENSHOTS / f"sensitive-{language}-{arm}.png",
+                            full_page=True)
+            page.close()
+            if len(seen) == 2:
+                break
+        assert seen == {"crosswise", "direct"}
