@@ -33,7 +33,6 @@ from app.bias.estimators import (
     proportion,
     welch_difference,
 )
-from app.i18n.templating import gettext as _
 from app.models import Channel
 from app.questionnaires.schema import Crosswise, Likert, Questionnaire
 from app.reports import queries
@@ -80,17 +79,15 @@ class ChannelItem:
     difference: Difference | None  # staff − peer, Welch 95 % CI
     staff_rates: tuple[Estimate, Estimate] | None  # (PNA rate, DK rate) among shown
     peer_rates: tuple[Estimate, Estimate] | None
+    reverse_keyed: bool = False  # agreeing is the negative answer ("the course was a waste")
 
     @property
     def staff_more_positive(self) -> bool:
-        return self.difference is not None and self.difference.low > 0
-
-    @property
-    def note(self) -> str:
-        if not self.staff_more_positive:
-            return ""
-        return _("Answers collected by staff are more positive than answers collected by "
-                 "ambassadors: a sign of dependency bias.")
+        """The whole interval on the positive side: above 0, or below 0 for a reverse-keyed
+        item, where yes-saying to staff shows as *more* agreement with the negative statement."""
+        if self.difference is None:
+            return False
+        return self.difference.high < 0 if self.reverse_keyed else self.difference.low > 0
 
 
 def _pooled(cells: dict[tuple, ItemCell], key: tuple, channels: Sequence[str], item: str
@@ -102,7 +99,8 @@ def _pooled(cells: dict[tuple, ItemCell], key: tuple, channels: Sequence[str], i
 
 
 def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k: int,
-                     staff_shown: bool = True, peer_shown: bool = True) -> ChannelItem:
+                     staff_shown: bool = True, peer_shown: bool = True,
+                     reverse_keyed: bool = False) -> ChannelItem:
     """The channel comparison of one item from its counts (pooled over staff channels).
     `*_shown`: whether the results publish those channel cells of the item (see Shown)."""
     staff_m, peer_m = staff_cell.moments, peer_cell.moments
@@ -119,6 +117,7 @@ def compare_channels(item: str, staff_cell: ItemCell, peer_cell: ItemCell, *, k:
         difference=welch_difference(staff_m, peer_m) if staff and peer else None,
         staff_rates=rates(staff_cell) if staff else None,
         peer_rates=rates(peer_cell) if peer else None,
+        reverse_keyed=reverse_keyed,
     )
 
 
@@ -132,6 +131,7 @@ def channel_comparison(
     below k shows nothing, and then neither does the difference.
     """
     items = likert_items(questionnaire)
+    reversed_ids = {negative for _, negative in questionnaire.balanced_pairs()}
     counts = queries.bias_value_counts(session, scope, items, by=(*by, "channel"))
     cells = {key: item_cell(c) for key, c in counts.items()}
     keys = sorted({key[: len(by)] for key in cells}, key=lambda t: tuple(map(str, t)))
@@ -142,7 +142,8 @@ def channel_comparison(
         key: [compare_channels(item, _pooled(cells, key, STAFF, item),
                                _pooled(cells, key, PEER, item), k=k,
                                staff_shown=published(STAFF, item),
-                               peer_shown=published(PEER, item)) for item in items]
+                               peer_shown=published(PEER, item),
+                               reverse_keyed=item in reversed_ids) for item in items]
         for key in keys
     }
 

@@ -81,7 +81,6 @@ class TestPlainLanguageNote:
         with Session(engine) as session:
             row = item_row(channel_comparison(session, REGION, battery, k=5), ())
         assert row.staff_more_positive
-        assert "sign of dependency bias" in row.note or "tecken på beroendebias" in row.note
 
     def test_no_note_when_the_channels_agree(self, engine, battery):
         store = Store(engine)
@@ -91,7 +90,24 @@ class TestPlainLanguageNote:
         with Session(engine) as session:
             row = item_row(channel_comparison(session, REGION, battery, k=5), ())
         assert row.difference is not None and row.difference.value == 0
-        assert not row.staff_more_positive and row.note == ""
+        assert not row.staff_more_positive
+
+    @pytest.mark.parametrize(("staff", "positive"), [("5", False), ("1", True)])
+    def test_on_a_reversed_statement_more_positive_means_agreeing_less(self, engine, battery,
+                                                                      staff, positive):
+        """'The course was a waste of my time': staff answers that agree more are yes-saying,
+        not a better opinion of the course."""
+        store = Store(engine)
+        rows = ([store.row("S0001", {"course_waste": [staff]}, channel="staff_group")
+                 for _ in range(20)]
+                + [store.row("S0001", {"course_waste": [v]}, channel="peer_ambassador")
+                   for v in ["2", "3", "4"] * 7])
+        store.bulk(rows)
+        with Session(engine) as session:
+            row = next(r for r in channel_comparison(session, REGION, battery, k=5)[()]
+                       if r.item == "course_waste")
+        assert row.reverse_keyed
+        assert row.staff_more_positive is positive
 
 
 class TestMinimumGroupSize:
