@@ -111,3 +111,15 @@ class TestMethodsPage:
         page = client.get("/methods?language=xx")
         assert page.status_code == 400
         assert "Traceback" not in page.text
+
+
+class TestNumbers:
+    @pytest.mark.parametrize(("value", "digits", "shown"), [
+        (-0.001, 2, "0.00"), (-0.004, 1, "0.0"), (-0.006, 2, "-0.01"), (0.24, 2, "0.24")])
+    def test_a_value_that_rounds_to_zero_has_no_minus_sign(self, client, value, digits, shown):
+        module = client.app.state.templates.env.get_template("reports/_bias.html").module
+        assert str(module.num(value, digits)) == shown
+
+    def test_a_share_that_rounds_to_zero_has_no_minus_sign(self, client):
+        module = client.app.state.templates.env.get_template("reports/_bias.html").module
+        assert str(module.pct(-0.001)) == "0 %"
