@@ -10,12 +10,13 @@ else computes a bias number.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
 from app.bias.counts import (
     EMPTY_ITEM,
+    LIKERT,
     CrosswiseCell,
     ItemCell,
     balanced_cell,
@@ -35,7 +36,7 @@ from app.bias.estimators import (
 )
 from app.models import Channel
 from app.questionnaires.schema import Crosswise, Likert, Questionnaire
-from app.reports import queries
+from app.reports import periods, queries
 from app.reports.queries import BiasPlan, Scope
 
 STAFF = (Channel.staff_group.value, Channel.staff_individual.value)
@@ -163,16 +164,31 @@ def acquiescence(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int,
     by: Sequence[str] = ("intervention_id", "language"), shown: Shown | None = None,
 ) -> list[AcquiescenceCell]:
+    """Per breakdown cell, over complete cases: respondents with a substantive answer to both
+    twins of every pair (the balanced score cancels yes-saying only over balanced answers).
+
+    A respondent's index is then linear in the item answers, so n times the index is the pair
+    items' published answer sums minus the sums of those left out. Published only where, for
+    every pair item, those left out (answered the item, not every pair) are none or at least k,
+    so the difference is never about fewer than k people.
+    """
     pairs = questionnaire.balanced_pairs()
+    items = [item for pair in pairs for item in pair]
     if shown is not None and tuple(by) != ("language",):
         raise ValueError("published cells are known for the language breakdown only")
     counts = queries.balanced_counts(session, scope, by)
+    bases = {key: sum(n for code, n in codes.items() if code in LIKERT) for key, codes in
+             queries.bias_value_counts(session, scope, items, by=by).items()}
     found = []
     for key in sorted(counts, key=lambda t: tuple(map(str, t))):
-        cell = balanced_cell(counts[key])
+        complete = {pattern: n for pattern, n in counts[key].items() if pattern[2] == len(pairs)}
+        if not complete:
+            continue
+        cell = balanced_cell(complete)
         n = cell.acquiescence.n
-        ok = n >= max(k, 2) and (shown is None or all(
-            shown("language", str(key[0]), item) for pair in pairs for item in pair))
+        left_out = [bases.get((*key, item), 0) - n for item in items]
+        ok = (n >= max(k, 2) and all(m == 0 or m >= k for m in left_out)
+              and (shown is None or all(shown("language", str(key[0]), item) for item in items)))
         found.append(AcquiescenceCell(
             key, n,
             mean_interval(cell.acquiescence) if ok else None,
@@ -309,6 +325,8 @@ class BiasPublication:
 
     k: int
     region: bool  # the whole region (crosswise estimates need 200 answers elsewhere)
+    respondent_level: bool  # yes-saying and promise variants may be shown (region, not a month)
+    promises: bool  # the questionnaire has randomised promise variants
     labels: dict[str, str]  # item id -> question text in the page language
     channels: list[ChannelItem]
     acquiescence: list[AcquiescenceCell]
@@ -380,21 +398,51 @@ class BiasPublication:
 
 def bias_publication(
     session: Session, scope: Scope, questionnaire: Questionnaire, *, k: int, language: str,
-    shown: Shown | None = None,
+    period: str, shown_in: Callable[[str], Shown] | None = None,
 ) -> BiasPublication:
-    """All bias indicators of one lattice position, with the k rules applied and, given
-    `shown`, only where the results publish the cells behind them."""
+    """All bias indicators of one lattice position (`scope` covers the months of `period`),
+    with the k rules applied and, given `shown_in(period)`, only where the results publish
+    the cells behind them.
+
+    Yes-saying and the promise variants are built from each respondent's answers together,
+    so they are not sums of published cells, and two of them over nested groups could be
+    subtracted: a municipality from the region, a month from its quarter. They are shown only
+    for the whole region and for a quarter, and for a year only where each of its quarters
+    shows them too (then the year is their sum and gives nothing new away)."""
     labels = {q.id: q.text.get(language) or q.text["sv"] for q in questionnaire.questions()}
     sensitive = [q.id for q in questionnaire.crosswise_items() if q.control_of is None]
+    shown = shown_in(period) if shown_in else None
+    respondent_level = scope.municipality_id is None and periods.kind(period) != "month"
+    yes_saying: list[AcquiescenceCell] = []
+    variants: list[VariantResult] = []
+    if respondent_level:
+        yes_saying = acquiescence(session, scope, questionnaire, k=k, by=("language",),
+                                  shown=shown)
+        variants = promise_variants(session, scope, questionnaire, k=k)
+    if respondent_level and periods.kind(period) == "year":
+        for quarter in periods.parts_of(period):
+            part = replace(scope, periods=tuple(periods.months_of(quarter)))
+            rows = {cell.key: cell for cell in acquiescence(
+                session, part, questionnaire, k=k, by=("language",),
+                shown=shown_in(quarter) if shown_in else None)}
+            yes_saying = [cell if cell.key not in rows or rows[cell.key].acquiescence
+                          else AcquiescenceCell(cell.key, cell.n, None, None)
+                          for cell in yes_saying]
+            present = queries.variant_counts(session, part)
+            if any(v.prefer_not_share is None and (v.variant,) in present
+                   for v in promise_variants(session, part, questionnaire, k=k)):
+                variants = [VariantResult(v.variant, 0, None, None, None, None)
+                            for v in variants]
     return BiasPublication(
         k=k,
         region=scope.municipality_id is None,
+        respondent_level=respondent_level,
+        promises=bool(questionnaire.promises),
         labels=labels,
         channels=channel_comparison(session, scope, questionnaire, k=k,
                                     shown=shown).get((), []),
-        acquiescence=acquiescence(session, scope, questionnaire, k=k, by=("language",),
-                                  shown=shown),
+        acquiescence=yes_saying,
         crosswise=[crosswise_result(session, scope, questionnaire, item, k=k, shown=shown)
                    for item in sensitive],
-        variants=promise_variants(session, scope, questionnaire, k=k),
+        variants=variants,
     )

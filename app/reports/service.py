@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import false, select, update
 from sqlmodel import Session
 
-from app.bias.report import BiasPublication, bias_plan, bias_publication
+from app.bias.report import BiasPublication, Shown, bias_plan, bias_publication
 from app.errors import LyssnaError
 from app.i18n.templating import current_language
 from app.i18n.templating import gettext as _
@@ -475,13 +475,16 @@ def publication(session: Session, *, registry: Registry, query: Query, viewer: V
                                year=period[:4], watermark=watermark, viewer=viewer, k=k,
                                cache=cache)
 
-        def shown(dim: str, value: str, item: str) -> bool:
-            node = (area, period, dim, value)
-            return node not in structure.hidden_n and \
-                node not in structure.hidden_items.get(item, set())
+        def shown_in(part: str) -> Shown:
+            def shown(dim: str, value: str, item: str) -> bool:
+                node = (area, part, dim, value)
+                return node not in structure.hidden_n and \
+                    node not in structure.hidden_items.get(item, set())
+            return shown
 
         bias = bias_publication(session, scope, questionnaire, k=k,
-                                language=current_language().code, shown=shown)
+                                language=current_language().code, period=period,
+                                shown_in=shown_in)
         if cache is not None:
             cache[bias_key] = bias
     return Publication(query=query, questionnaire=questionnaire, intervention=intervention,

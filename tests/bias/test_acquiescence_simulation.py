@@ -104,19 +104,45 @@ class TestCells:
         store = Store(engine)
         pairs = battery.balanced_pairs()
         declined = {item: ["_pna"] for pair in pairs for item in pair}
-        half = {pairs[0][0]: ["4"], pairs[0][1]: ["_dk"]}  # one twin only: no pair
+        half = {pairs[0][0]: ["4"], pairs[0][1]: ["_dk"]}  # one twin only: not a complete case
         store.bulk([store.row("2026-10", declined) for _ in range(30)]
                    + [store.row("2026-10", half) for _ in range(30)])
         with Session(engine) as session:
             assert acquiescence(session, REGION, battery, k=5) == []
 
-    def test_a_respondent_counts_once_with_the_mean_over_answered_pairs(self, engine, battery):
+    def test_a_respondent_counts_once_with_the_mean_over_the_pairs(self, engine, battery):
         store = Store(engine)
-        (p1, n1), (p2, n2), *_ = battery.balanced_pairs()
-        person = {p1: ["5"], n1: ["5"], p2: ["3"], n2: ["1"]}  # ars: 2 and −1 → 0.5
+        (p1, n1), (p2, n2), (p3, n3) = battery.balanced_pairs()
+        person = {p1: ["5"], n1: ["5"], p2: ["3"], n2: ["1"], p3: ["3"], n3: ["3"]}
         store.bulk([store.row("2026-10", person) for _ in range(5)])
         with Session(engine) as session:
             [cell] = acquiescence(session, REGION, battery, k=5)
         assert cell.n == 5
-        assert cell.acquiescence.value == pytest.approx(0.5)
-        assert cell.balanced.value == pytest.approx((3 + 4) / 2)  # (5+1)/2=3, (3+5)/2=4
+        assert cell.acquiescence.value == pytest.approx((2 - 1 + 0) / 3)  # ars 2, −1, 0
+        assert cell.balanced.value == pytest.approx((3 + 4 + 3) / 3)  # (5+1)/2, (3+5)/2, 3
+
+    def test_only_respondents_who_answered_every_pair_are_counted(self, engine, battery):
+        store = Store(engine)
+        (p1, n1), (p2, n2), (p3, n3) = battery.balanced_pairs()
+        complete = {p1: ["5"], n1: ["5"], p2: ["5"], n2: ["5"], p3: ["5"], n3: ["5"]}
+        partial = {p1: ["1"], n1: ["5"], p2: ["_pna"], n2: ["_pna"]}
+        store.bulk([store.row("2026-10", complete) for _ in range(8)]
+                   + [store.row("2026-10", partial) for _ in range(6)])
+        with Session(engine) as session:
+            [cell] = acquiescence(session, REGION, battery, k=5)
+        assert cell.n == 8 and cell.acquiescence.value == pytest.approx(2.0)
+
+    def test_hidden_when_fewer_than_k_answered_a_pair_item_but_not_every_pair(self, engine,
+                                                                             battery):
+        """8 complete cases and 2 who answered only the first pair: the first pair's published
+        answer sums minus n times the index would give those 2 people's answers."""
+        store = Store(engine)
+        (p1, n1), (p2, n2), (p3, n3) = battery.balanced_pairs()
+        complete = {p1: ["4"], n1: ["2"], p2: ["4"], n2: ["2"], p3: ["4"], n3: ["2"]}
+        partial = {p1: ["5"], n1: ["5"]}
+        store.bulk([store.row("2026-10", complete) for _ in range(8)]
+                   + [store.row("2026-10", partial) for _ in range(2)])
+        with Session(engine) as session:
+            [cell] = acquiescence(session, REGION, battery, k=5)
+        assert cell.n == 8
+        assert cell.acquiescence is None and cell.balanced is None

@@ -38,6 +38,8 @@ class TestSameNumbersOnBothDatabases:
             rows.append(store.row("2026-10", {
                 "course_useful": ["5" if channel == "staff_group" else str(1 + i % 3)],
                 "course_waste": ["4"],
+                "muni_info_clear": ["4"], "muni_info_hard": ["2"],
+                "welcome": ["4"], "stranger": ["2"],
                 "felt_pressure": ["same" if i % 2 else "different"] if i < 8 else ["yes"],
                 "felt_pressure_ctl": ["same"],
             }, channel=channel, variant=1 + i % 2,
@@ -52,10 +54,12 @@ class TestSameNumbersOnBothDatabases:
         # staff: five 5s; peer: 3, 1, 2, 3, 1 (i = 5..9 → 1 + i % 3)
         assert useful.staff.value == 5 and useful.peer.value == pytest.approx(2.0)
         assert useful.difference.value == pytest.approx(3.0) and useful.staff_more_positive
-        # pairs with both twins: only (course_useful, course_waste) → ars = (x + 4)/2 − 3
+        # every pair answered; per respondent the mean over three pairs, of which two are
+        # (4, 2): ars 0, balanced 4; the first is (x, 4): ars (x + 4)/2 − 3, balanced (x + 2)/2
+        mean_x = (5 * 5 + 10) / 10
         assert cell.n == 10
-        assert cell.acquiescence.value == pytest.approx(((5 * 5 + 10) / 10 + 4) / 2 - 3)
-        assert cell.balanced.value == pytest.approx(((5 * 5 + 10) / 10 + 2) / 2)
+        assert cell.acquiescence.value == pytest.approx(((mean_x + 4) / 2 - 3) / 3)
+        assert cell.balanced.value == pytest.approx(((mean_x + 2) / 2 + 8) / 3)
         # crosswise arm: 4 same of 8, so λ = 0.5 and π = (0.5 − 0.8)/(−0.6) = 0.5
         assert cw.n == 8 and cw.estimate.raw == pytest.approx(0.5)
         # control all "same": λ = 1, π = −1/3, shown as 0

@@ -26,14 +26,17 @@ def database_url(db_url: str) -> str:
 
 
 def answers(useful: str, pressure: str) -> dict[str, list[str]]:
-    return {"course_useful": [useful], "course_waste": ["2"], "felt_pressure": [pressure],
-            "felt_pressure_ctl": ["same"]}
+    """Every balanced pair answered, so yes-saying has complete cases to count."""
+    return {"course_useful": [useful], "course_waste": ["2"], "muni_info_clear": ["4"],
+            "muni_info_hard": ["2"], "welcome": ["4"], "stranger": ["2"],
+            "felt_pressure": [pressure], "felt_pressure_ctl": ["same"]}
 
 
 def published(engine) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     battery = Registry.from_directory(ROOT / "questionnaires").get(*BATTERY)
     with Session(engine) as session:
-        return bias_publication(session, REGION, battery, k=5, language="en").rows()
+        return bias_publication(session, REGION, battery, k=5, language="en",
+                                period="2026-Q1").rows()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.bias.report import bias_publication
 from app.bias.routes import methods_html
 from app.questionnaires.loader import Registry
+from app.reports.periods import months_of
 from app.reports.queries import Scope
 from app.settings import ROOT
 from tests.bias.simulate import QUESTIONNAIRE, VERSION, Store
@@ -43,7 +44,8 @@ class TestBiasSection:
                 language="ar" if i < 3 else "sv", arms={"felt_pressure": "crosswise"}))
         store.bulk(rows)
         with Session(engine) as session:
-            pub = bias_publication(session, REGION, battery, k=5, language="en")
+            pub = bias_publication(session, REGION, battery, k=5, language="en",
+                                   period="2026-Q4")
         html = render(client, pub)
         assert "The course was useful to me." in html
         # staff all 5s vs peer 2–4 (pages render in Swedish or English)
@@ -60,7 +62,7 @@ class TestBiasSection:
         store.bulk([store.row("2026-10", {"felt_pressure": ["same"]}) for _ in range(50)])
         with Session(engine) as session:
             pub = bias_publication(session, Scope(QUESTIONNAIRE, VERSION, municipality_id=m),
-                                   battery, k=5, language="sv")
+                                   battery, k=5, language="sv", period="2026-Q4")
         html = render(client, pub)
         assert "at least 200 answers" in html or "minst 200 svar" in html
         assert "Estimated share" not in html
@@ -71,7 +73,8 @@ class TestBiasSection:
         store = Store(engine)
         store.bulk([store.row("2026-10", {"felt_pressure": ["same"]}) for _ in range(4)])
         with Session(engine) as session:
-            pub = bias_publication(session, REGION, battery, k=5, language="en")
+            pub = bias_publication(session, REGION, battery, k=5, language="en",
+                                   period="2026-Q4")
         html = render(client, pub)
         heading = f"<h3>{pub.labels['felt_pressure']}</h3>"
         after = html[html.index(heading) + len(heading):].lstrip()
@@ -123,3 +126,65 @@ class TestNumbers:
     def test_a_share_that_rounds_to_zero_has_no_minus_sign(self, client):
         module = client.app.state.templates.env.get_template("reports/_bias.html").module
         assert str(module.pct(-0.001)) == "0 %"
+
+
+PAIRS = [("course_useful", "course_waste"), ("muni_info_clear", "muni_info_hard"),
+         ("welcome", "stranger")]
+
+
+def complete(value: str = "4") -> dict[str, list[str]]:
+    """Every balanced pair answered: a complete case for yes-saying."""
+    return {item: [value] for pair in PAIRS for item in pair}
+
+
+class TestRespondentLevelIndicators:
+    """Yes-saying and promise variants combine each respondent's answers: a month could be
+    subtracted from its quarter and a municipality from the region, so they are shown for the
+    region's quarters, and for a year only where every quarter shows them."""
+
+    def seed(self, engine) -> Store:  # type: ignore[no-untyped-def]
+        store = Store(engine)
+        rows = ([store.row("2026-01", complete(), language="ar", variant=1 + i % 2)
+                 for i in range(6)]
+                + [store.row("2026-01", complete(), variant=1 + i % 2) for i in range(30)]
+                + [store.row("2026-04", complete(), language="ar", variant=2) for _ in range(3)]
+                + [store.row("2026-04", complete(), variant=1) for _ in range(30)])
+        store.bulk(rows)
+        return store
+
+    def publish(self, engine, battery, period: str, **scope):  # type: ignore[no-untyped-def]
+        with Session(engine) as session:
+            return bias_publication(
+                session, Scope(QUESTIONNAIRE, VERSION, periods=tuple(months_of(period)),
+                               **scope), battery, k=5, language="en", period=period)
+
+    def test_a_quarter_of_the_region_shows_them(self, engine, battery):
+        assert battery.balanced_pairs() == PAIRS
+        self.seed(engine)
+        q1 = self.publish(engine, battery, "2026-Q1")
+        assert q1.respondent_level
+        assert {c.key[0]: c.acquiescence is not None for c in q1.acquiescence} == \
+            {"ar": True, "sv": True}
+        assert all(v.prefer_not_share is not None for v in q1.variants)
+
+    def test_a_month_or_a_municipality_does_not(self, client, engine, battery):
+        store = self.seed(engine)
+        m, _ = store.ids()
+        for pub in (self.publish(engine, battery, "2026-01"),
+                    self.publish(engine, battery, "2026-Q1", municipality_id=m)):
+            assert not pub.respondent_level
+            assert pub.acquiescence == [] and pub.variants == []
+            html = render(client, pub)
+            assert html.count("Shown for the whole region, per quarter or whole year") == 2
+
+    def test_a_year_hides_what_one_of_its_quarters_hides(self, engine, battery):
+        self.seed(engine)
+        q2 = self.publish(engine, battery, "2026-Q2")
+        assert {c.key[0]: c.acquiescence is not None for c in q2.acquiescence} == \
+            {"ar": False, "sv": True}  # 3 Arabic-language respondents
+        assert all(v.prefer_not_share is None for v in q2.variants)  # variant 2: 3 people
+        year = self.publish(engine, battery, "2026")
+        # 9 Arabic-language respondents in the year, but the year minus Q1 would be Q2's 3
+        assert {c.key[0]: c.acquiescence is not None for c in year.acquiescence} == \
+            {"ar": False, "sv": True}
+        assert all(v.prefer_not_share is None for v in year.variants)

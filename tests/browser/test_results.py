@@ -19,7 +19,7 @@ from tests.reports.helpers import registry
 from tests.staff_factories import PASSWORD, cheap_hashing, create_staff  # noqa: F401
 
 pytestmark = pytest.mark.browser
-MONTH = "2026-09"
+MONTH, QUARTER = "2026-09", "2026-Q3"
 
 
 def seed_month(engine, count: int = 900) -> None:  # type: ignore[no-untyped-def]
@@ -54,11 +54,11 @@ def test_analyst_reads_the_bias_section_and_the_methods(server, browser, engine,
     context = browser.new_context(viewport={"width": width, "height": height},
                                   locale="en-GB", java_script_enabled=False)
     page = context.new_page()
-    page.goto(f"{server}/results/so?period={MONTH}")
+    page.goto(f"{server}/results/so?period={QUARTER}")
     page.fill("#email", "region@example.org")
     page.fill("#password", PASSWORD)
     page.click("button.primary")
-    page.wait_for_url(f"{server}/results/so?period={MONTH}")
+    page.wait_for_url(f"{server}/results/so?period={QUARTER}")
     bias = page.locator("section.bias")
     text = bias.inner_text()
     assert "Signs of dependency bias" in text
@@ -70,6 +70,12 @@ def test_analyst_reads_the_bias_section_and_the_methods(server, browser, engine,
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"results page is {overflow}px wide at {width}px"
     bias.screenshot(path=SHOTS / f"results-bias-{size}.png")
+
+    # A month of the quarter: yes-saying and promise versions could be subtracted from it
+    page.goto(f"{server}/results/so?period={MONTH}")
+    assert bias.locator("table").count() == 1
+    assert bias.inner_text().count("Shown for the whole region, per quarter or whole year") == 2
+    page.goto(f"{server}/results/so?period={QUARTER}")
 
     page.click("section.bias a[href='/methods']")
     page.wait_for_url(f"{server}/methods")
