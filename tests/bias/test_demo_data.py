@@ -61,34 +61,34 @@ def battery():
 
 
 class TestStored:
-    def test_arms_and_variants_are_drawn_for_everyone_and_stored(self, seeded):
+    def test_arms_and_variants_are_drawn_and_each_arm_stores_only_its_answers(self, seeded):
         with seeded.connect() as conn:
             rows = conn.execute(text("SELECT promise_variant, arms FROM response")).all()
-        variants = Counter(v for v, _ in rows)
-        arms = Counter(json.loads(a)["felt_pressure"] if isinstance(a, str)
-                       else a["felt_pressure"] for _, a in rows)
-        assert set(variants) == {1, 2} and min(variants.values()) > 0.4 * N
-        assert set(arms) == {"direct", "crosswise"} and min(arms.values()) > 0.4 * N
-
-    def test_each_arm_stores_only_its_own_answers(self, seeded):
-        with seeded.connect() as conn:
             pairs = conn.execute(text(
                 "SELECT r.arms, a.value FROM answer a JOIN response r ON r.id = a.response_id "
                 "WHERE a.question = 'felt_pressure'")).all()
+
+        def arm(arms: object) -> str:
+            return (json.loads(arms) if isinstance(arms, str) else arms)["felt_pressure"]  # type: ignore[arg-type,index]
+
+        variants = Counter(v for v, _ in rows)
+        arms = Counter(arm(a) for _, a in rows)
+        assert set(variants) == {1, 2} and min(variants.values()) > 0.4 * N
+        assert set(arms) == {"direct", "crosswise"} and min(arms.values()) > 0.4 * N
         by_arm: dict[str, set[str]] = {"direct": set(), "crosswise": set()}
-        for arms, value in pairs:
-            arm = (json.loads(arms) if isinstance(arms, str) else arms)["felt_pressure"]
-            by_arm[arm].add(value)
+        for arms_, value in pairs:
+            by_arm[arm(arms_)].add(value)
         assert by_arm["direct"] <= {"yes", "no", "_pna", "_skip"}
         assert by_arm["crosswise"] <= {"same", "different", "_pna", "_skip"}
         assert {"yes", "no"} <= by_arm["direct"] and {"same", "different"} <= by_arm["crosswise"]
 
 
 class TestIndicatorsShowTheDemoTruth:
-    def test_crosswise_covers_the_truth_and_direct_questions_under_report(self, seeded, battery):
+    def test_crosswise_direct_control_and_promise_versions(self, seeded, battery):
         with Session(seeded) as session:
             result = crosswise_result(session, Scope(QUESTIONNAIRE, VERSION), battery,
                                       "felt_pressure", k=5)
+            variants = promise_variants(session, Scope(QUESTIONNAIRE, VERSION), battery, k=5)
         assert result.estimate is not None and result.direct is not None
         assert result.control is not None
         # Within 3.3 standard errors (a fixed seed, and 1 seed in 1,000 would fall outside):
@@ -101,11 +101,7 @@ class TestIndicatorsShowTheDemoTruth:
             assert abs(estimate.raw - truth) < 3.3 * estimate.se
         assert abs(result.direct.value - denied) < 3.3 * result.direct.se
         assert result.difference is not None and result.difference.low > 0
-
-    def test_the_detailed_promise_lowers_prefer_not_to_answer(self, seeded, battery):
-        with Session(seeded) as session:
-            variants = promise_variants(session, Scope(QUESTIONNAIRE, VERSION), battery, k=5)
-        assert [v.variant for v in variants] == [1, 2]
-        assert VARIANT_PNA[2] < VARIANT_PNA[1]
+        # the detailed promise lowers "prefer not to answer"
+        assert [v.variant for v in variants] == [1, 2] and VARIANT_PNA[2] < VARIANT_PNA[1]
         first, second = variants
         assert second.prefer_not_share.value < first.prefer_not_share.value

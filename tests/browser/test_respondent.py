@@ -196,8 +196,7 @@ def sensitive_page(context, server, language: str):  # type: ignore[no-untyped-d
 
 
 class TestTheSensitiveQuestionOnAPhone:
-    @pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("ti", "ltr"),
-                                                         ("sv", "ltr")])
+    @pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("ti", "ltr")])
     def test_both_arms_fit_and_read_in_the_language_direction(self, phone, server, language,
                                                               direction):
         """The arm is drawn at random per respondent, so respondents are opened until both
