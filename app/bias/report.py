@@ -279,6 +279,7 @@ class VariantResult:
     likert_mean: Estimate | None
     mean_vs_first: Difference | None  # this variant − variant 1 (Welch)
     prefer_not_vs_first: Difference | None
+    hidden: bool = False  # has respondents, not shown (fewer than k, or another variant is)
 
 
 def promise_variants(
@@ -289,11 +290,16 @@ def promise_variants(
         return []
     cells = {key: variant_cell(c) for key, c in queries.variant_counts(session, scope).items()}
     first = cells.get((1,))
+
+    def has_respondents(number: int) -> bool:
+        return (number,) in cells and cells[(number,)].prefer_not_share.n > 0
+
     found = []
     for number in range(1, len(questionnaire.promises) + 1):
         cell = cells.get((number,))
         if cell is None or cell.prefer_not_share.n < max(k, 2):
-            found.append(VariantResult(number, 0, None, None, None, None))
+            found.append(VariantResult(number, 0, None, None, None, None,
+                                       hidden=has_respondents(number)))
             continue
         ok_mean = cell.likert_mean.n >= max(k, 2)
         compare = number > 1 and first is not None and first.prefer_not_share.n >= max(k, 2)
@@ -309,10 +315,9 @@ def promise_variants(
         ))
     # The variants split the region's respondents: one hidden variant next to shown ones
     # would be the total minus them, so then all are hidden.
-    if any(v.prefer_not_share is None and (number,) in cells
-           and cells[(number,)].prefer_not_share.n > 0
-           for number, v in enumerate(found, start=1)):
-        return [VariantResult(v.variant, 0, None, None, None, None) for v in found]
+    if any(v.hidden for v in found):
+        return [VariantResult(v.variant, 0, None, None, None, None,
+                              hidden=has_respondents(v.variant)) for v in found]
     return found
 
 
@@ -428,10 +433,9 @@ def bias_publication(
             yes_saying = [cell if cell.key not in rows or rows[cell.key].acquiescence
                           else AcquiescenceCell(cell.key, cell.n, None, None)
                           for cell in yes_saying]
-            present = queries.variant_counts(session, part)
-            if any(v.prefer_not_share is None and (v.variant,) in present
-                   for v in promise_variants(session, part, questionnaire, k=k)):
-                variants = [VariantResult(v.variant, 0, None, None, None, None)
+            if any(v.hidden for v in promise_variants(session, part, questionnaire, k=k)):
+                variants = [VariantResult(v.variant, 0, None, None, None, None,
+                                          hidden=v.hidden or v.prefer_not_share is not None)
                             for v in variants]
     return BiasPublication(
         k=k,

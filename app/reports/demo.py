@@ -49,7 +49,7 @@ from app.questionnaires.schema import (
 )
 from app.reports import periods, queries
 from app.reports.service import close_period
-from app.respondent.answers import is_visible
+from app.respondent.answers import arm_of, is_visible
 
 POPULATION = {"linkoping": 165, "norrkoping": 145, "motala": 44, "mjolby": 28, "finspang": 22,
               "soderkoping": 14, "atvidaberg": 12, "valdemarsvik": 8, "kinda": 10,
@@ -212,7 +212,7 @@ def _answers(rng: random.Random, q: Questionnaire, channel: Channel, variant: in
         for value in values:
             yield question.id, value
         if isinstance(question, Crosswise) and question.practice and values != [SKIPPED] \
-                and arms.get(question.id, "crosswise") == "crosswise":
+                and arm_of(question.id, arms) == "crosswise":
             right = rng.random() < 0.9
             yield question.id + PRACTICE_SUFFIX, question.practice.answer if right else (
                 SAME if question.practice.answer == DIFFERENT else DIFFERENT)
@@ -223,7 +223,7 @@ def _crosswise(rng: random.Random, question: Crosswise, arms: dict[str, str],
     """Same/different from the attribute (none for a control) and the innocuous answer (yes
     with probability p); yes/no in the direct arm, where some deny the attribute."""
     holds = question.control_of is None and rng.random() < CROSSWISE_TRUTH
-    if arms.get(question.id, "crosswise") == "direct":
+    if arm_of(question.id, arms) == "direct":
         return ["yes" if holds and rng.random() >= DENIAL[staff] else "no"]
     if rng.random() < RANDOM_ANSWERS:
         return [rng.choice((SAME, DIFFERENT))]

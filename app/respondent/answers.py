@@ -42,7 +42,7 @@ def is_visible(question: Question, answers: Answers, *, arms: Mapping[str, str])
     got its sensitive item as crosswise: it measures how often *they* answer wrongly, and its
     short explanation ("the same again") assumes the full one and the practice pair."""
     if isinstance(question, Crosswise) and question.control_of is not None \
-            and arms.get(question.control_of, "crosswise") != "crosswise":
+            and arm_of(question.control_of, arms) != "crosswise":
         return False
     cond = question.show_if
     if cond is None:
@@ -68,13 +68,13 @@ class PageResult:
     raw: dict[str, str] = field(default_factory=dict)  # what was typed, to show it again
 
 
-def arm_of(question: Question, arms: Mapping[str, str]) -> str:
+def arm_of(item_id: str, arms: Mapping[str, str]) -> str:
     """How a crosswise item is asked to this respondent: 'crosswise' unless drawn 'direct'."""
-    return arms.get(question.id, "crosswise")
+    return arms.get(item_id, "crosswise")
 
 
 def crosswise_codes(question: Crosswise, arms: Mapping[str, str]) -> set[str]:
-    return {"yes", "no"} if arm_of(question, arms) == "direct" else {SAME, DIFFERENT}
+    return {"yes", "no"} if arm_of(question.id, arms) == "direct" else {SAME, DIFFERENT}
 
 
 def read_page(
@@ -84,7 +84,7 @@ def read_page(
     result = PageResult()
     arms = arms or {}
     for q in visible_questions(section, answers, arms=arms):
-        if isinstance(q, Crosswise) and q.practice and arm_of(q, arms) == "crosswise":
+        if isinstance(q, Crosswise) and q.practice and arm_of(q.id, arms) == "crosswise":
             _read_practice(q, form, result)
         values = [v for v in form.getlist(q.id) if v != ""]
         special = [v for v in values if v in (PREFER_NOT, DONT_KNOW)]
